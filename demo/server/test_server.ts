@@ -1,0 +1,436 @@
+// The server the browser tests spawn: `tsx demo/server/test_server.ts`.
+//
+// Two HTTP servers on 127.0.0.1:
+//   app     — what the browser talks to: /cable, static files, /test/live/<list>
+//   control — JSON API the tests use to drive the app server (broadcast, stop, start, ...)
+// Prints exactly one line to stdout once both listen: READY {"app":<port>,"control":<port>}
+// Nothing else goes to stdout, and logs go to stderr only with CABLE_LOG=1: a spawner that
+// stops reading a pipe would otherwise block this process on a full pipe.
+//
+// Env: APP_PORT, CONTROL_PORT (default 0 = any), CABLE_SECRET (default "test-secret"),
+//      REQUIRE_COOKIE (only `session=<non-empty>` cookies may connect), PING_INTERVAL_MS,
+//      CABLE_LOG.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { readFile, stat } from "node:fs/promises"
+import { dirname, extname, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
+import { CableServer, PROTOCOL } from "./cable_server"
+import { sign } from "./signed_stream"
+
+const HOST = "127.0.0.1"
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
+const MAX_BODY_BYTES = 8 * 1024 * 1024
+const MAX_BROADCAST_COUNT = 1_000_000
+
+const STATIC_ROOTS: ReadonlyArray<readonly [prefix: string, dir: string]> = [
+  ["/dist/", resolve(REPO_ROOT, "dist")],
+  ["/node_modules/", resolve(REPO_ROOT, "node_modules")],
+  ["/test/pages/", resolve(REPO_ROOT, "test/pages")],
+]
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".cjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".svg": "image/svg+xml",
+}
+
+const env = process.env
+const secret = env.CABLE_SECRET || "test-secret"
+const log = env.CABLE_LOG ? (line: string) => process.stderr.write(`[cable] ${line}\n`) : undefined
+
+// ---- helpers ------------------------------------------------------------------------------
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;")
+}
+
+function parsePort(value: string | undefined, name: string): number {
+  if (value === undefined || value === "") return 0
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number`)
+  return port
+}
+
+function commonHeaders(): Record<string, string> {
+  return { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }
+}
+
+function sendText(res: ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void {
+  res.writeHead(status, { ...commonHeaders(), "Content-Type": type, "Content-Length": Buffer.byteLength(body) })
+  res.end(body)
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value)
+  res.writeHead(status, {
+    ...commonHeaders(),
+    // Tests may call the control API from a page on the app origin.
+    "Access-Control-Allow-Origin": "*",
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  })
+  res.end(body)
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, "body too large")
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim()
+  if (text === "") return {}
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new HttpError(400, "body is not JSON")
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(400, "body must be a JSON object")
+  }
+  return value as Record<string, unknown>
+}
+
+function requireString(body: Record<string, unknown>, key: string): string {
+  const value = body[key]
+  if (typeof value !== "string" || value === "") throw new HttpError(400, `"${key}" must be a non-empty string`)
+  return value
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (err: Error) => reject(err)
+    server.once("error", onError)
+    server.listen(port, HOST, () => {
+      server.off("error", onError)
+      const address = server.address()
+      resolvePort(typeof address === "object" && address ? address.port : port)
+    })
+  })
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((done) => {
+    if (!server.listening) return done()
+    server.close(() => done())
+    server.closeAllConnections()
+  })
+}
+
+// ---- in-memory page state for catch-up tests ------------------------------------------------
+
+interface Item {
+  id: number
+  text: string
+}
+
+const lists = new Map<string, { nextId: number; items: Item[] }>()
+
+function listFor(name: string): { nextId: number; items: Item[] } {
+  let list = lists.get(name)
+  if (!list) lists.set(name, (list = { nextId: 1, items: [] }))
+  return list
+}
+
+function itemHtml(item: Item): string {
+  return `<li id="item_${item.id}">${escapeHtml(item.text)}</li>`
+}
+
+function livePage(listName: string): string {
+  const items = (lists.get(listName)?.items ?? []).map(itemHtml).join("")
+  return (
+    `<!doctype html><html><head><meta name="action-cable-url" content="${PROTOCOL.defaultPath}">` +
+    `<script src="/dist/turbo-cable.min.js"></script></head>\n` +
+    `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
+    `signed-stream-name="${escapeHtml(sign(secret, listName))}"></turbo-cable-stream-source>\n` +
+    `<input id="draft" name="draft"><ul id="items">${items}</ul></body></html>\n`
+  )
+}
+
+// ---- app server ---------------------------------------------------------------------------
+
+/** Used only with REQUIRE_COOKIE; otherwise every connection is a distinct guest. */
+function sessionFromCookie(req: IncomingMessage): string | null {
+  for (const pair of (req.headers.cookie ?? "").split(";")) {
+    const eq = pair.indexOf("=")
+    if (eq < 0 || pair.slice(0, eq).trim() !== "session") continue
+    const value = pair.slice(eq + 1).trim()
+    if (value !== "") return value
+  }
+  return null
+}
+
+const cable = new CableServer({
+  secret,
+  path: PROTOCOL.defaultPath,
+  pingIntervalMs: env.PING_INTERVAL_MS ? Number(env.PING_INTERVAL_MS) : undefined,
+  authenticate: env.REQUIRE_COOKIE ? sessionFromCookie : undefined,
+  log,
+})
+
+/** The file a static URL maps to, or null. Rejects anything that could leave its root. */
+function staticFile(pathname: string): string | null {
+  for (const [prefix, root] of STATIC_ROOTS) {
+    if (!pathname.startsWith(prefix)) continue
+    let relative: string
+    try {
+      relative = decodeURIComponent(pathname.slice(prefix.length))
+    } catch {
+      return null
+    }
+    if (relative === "" || relative.includes("\0")) return null
+    if (relative.split(/[\\/]/).some((segment) => segment === "..")) return null
+    const file = resolve(root, relative)
+    return file.startsWith(root + sep) ? file : null
+  }
+  return null
+}
+
+async function serveStatic(res: ServerResponse, file: string, headOnly: boolean): Promise<void> {
+  const info = await stat(file).catch(() => null)
+  if (!info?.isFile()) return sendText(res, 404, "not found\n")
+  const body = await readFile(file)
+  res.writeHead(200, {
+    ...commonHeaders(),
+    "Content-Type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+    "Content-Length": body.length,
+  })
+  res.end(headOnly ? undefined : body)
+}
+
+async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
+  const pathname = new URL(req.url ?? "/", "http://localhost").pathname
+  const headOnly = req.method === "HEAD"
+
+  const livePrefix = "/test/live/"
+  if (pathname.startsWith(livePrefix)) {
+    let listName: string
+    try {
+      listName = decodeURIComponent(pathname.slice(livePrefix.length))
+    } catch {
+      return sendText(res, 400, "bad list name\n")
+    }
+    if (listName === "") return sendText(res, 404, "not found\n")
+    const body = livePage(listName)
+    res.writeHead(200, {
+      ...commonHeaders(),
+      "Content-Type": CONTENT_TYPES[".html"],
+      "Content-Length": Buffer.byteLength(body),
+    })
+    return void res.end(headOnly ? undefined : body)
+  }
+
+  const file = staticFile(pathname)
+  if (!file) return sendText(res, 404, "not found\n")
+  return serveStatic(res, file, headOnly)
+}
+
+const appServer = createServer((req, res) => {
+  handleApp(req, res).catch((err: unknown) => failRequest(res, err))
+})
+let appPort = parsePort(env.APP_PORT, "APP_PORT")
+
+// stop/start may be requested concurrently; run them one after another.
+let lifecycle: Promise<unknown> = Promise.resolve()
+function serially<T>(task: () => Promise<T>): Promise<T> {
+  const next = lifecycle.then(task, task)
+  lifecycle = next.catch(() => {})
+  return next
+}
+
+function startApp(): Promise<void> {
+  return serially(async () => {
+    if (appServer.listening) return
+    appPort = await listen(appServer, appPort) // after the first start, always the same port
+    cable.attach(appServer)
+  })
+}
+
+function stopApp(): Promise<void> {
+  return serially(async () => {
+    await cable.close() // stops pings and drops every socket
+    await closeServer(appServer) // listener and keep-alive HTTP connections
+  })
+}
+
+// ---- control server -----------------------------------------------------------------------
+
+function addItem(body: Record<string, unknown>): Item {
+  const listName = requireString(body, "list")
+  const text = typeof body.text === "string" ? body.text : ""
+  const list = listFor(listName)
+  const item = { id: list.nextId++, text }
+  list.items.push(item)
+  if (body.broadcast !== false) {
+    cable.broadcast(
+      listName,
+      `<turbo-stream action="append" target="items"><template>${itemHtml(item)}</template></turbo-stream>`,
+    )
+  }
+  return item
+}
+
+function broadcastMany(body: Record<string, unknown>): { delivered: number; messages: number } {
+  const stream = requireString(body, "stream")
+  if (!("message" in body)) throw new HttpError(400, `"message" is required`)
+  const message = body.message
+  const count = body.count ?? 1
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > MAX_BROADCAST_COUNT) {
+    throw new HttpError(400, `"count" must be an integer from 0 to ${MAX_BROADCAST_COUNT}`)
+  }
+  const templated = typeof message === "string" && message.includes("{{i}}")
+  let delivered = 0
+  // One synchronous loop, so the frames leave back to back as a burst would.
+  for (let i = 0; i < count; i++) {
+    const payload = templated ? (message as string).replaceAll("{{i}}", String(i)) : message
+    delivered += cable.broadcast(stream, payload)
+  }
+  return { delivered, messages: count }
+}
+
+async function handleControl(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost")
+  const route = `${req.method} ${url.pathname}`
+  const ok = () => sendJson(res, 200, { ok: true })
+
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, {
+      ...commonHeaders(),
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET, POST",
+      "Access-Control-Allow-Headers": "Content-Type",
+    })
+    return void res.end()
+  }
+
+  switch (route) {
+    case "GET /health":
+      return sendJson(res, 200, { ok: true, app: appPort, running: appServer.listening })
+    case "GET /sign": {
+      const stream = url.searchParams.get("stream")
+      if (!stream) throw new HttpError(400, `"stream" query parameter is required`)
+      return sendJson(res, 200, { signed: sign(secret, stream) })
+    }
+    case "POST /broadcast":
+      return sendJson(res, 200, broadcastMany(await readJsonBody(req)))
+    case "GET /subscriptions": {
+      const stream = url.searchParams.get("stream")
+      return sendJson(res, 200, { count: cable.subscriptionCount(stream ?? undefined) })
+    }
+    case "GET /connections":
+      return sendJson(res, 200, { count: cable.connectionCount() })
+    case "GET /commands":
+      return sendJson(res, 200, cable.commandLog())
+    case "POST /commands/clear":
+      cable.clearCommandLog()
+      return ok()
+    case "POST /close": {
+      const body = await readJsonBody(req)
+      const code = body.code ?? 1000
+      try {
+        cable.closeAll(code as number)
+      } catch (err) {
+        throw new HttpError(400, err instanceof Error ? err.message : String(err))
+      }
+      return ok()
+    }
+    case "POST /kill":
+      cable.killAll()
+      return ok()
+    case "POST /disconnect": {
+      const body = await readJsonBody(req)
+      const reason = typeof body.reason === "string" ? body.reason : "server_restart"
+      const reconnect = typeof body.reconnect === "boolean" ? body.reconnect : true
+      cable.disconnectAll(reason, reconnect)
+      return ok()
+    }
+    case "POST /stop":
+      await stopApp()
+      return ok()
+    case "POST /start":
+      await startApp()
+      return ok()
+    case "POST /items":
+      return sendJson(res, 200, { id: addItem(await readJsonBody(req)).id })
+    case "GET /items": {
+      const list = url.searchParams.get("list")
+      if (!list) throw new HttpError(400, `"list" query parameter is required`)
+      return sendJson(res, 200, lists.get(list)?.items ?? [])
+    }
+    case "POST /reset":
+      lists.clear()
+      cable.clearCommandLog()
+      return ok()
+    default:
+      throw new HttpError(404, `no route ${route}`)
+  }
+}
+
+function failRequest(res: ServerResponse, err: unknown): void {
+  const status = err instanceof HttpError ? err.status : 500
+  if (status === 500) process.stderr.write(`[test_server] ${err instanceof Error ? err.stack : String(err)}\n`)
+  if (res.headersSent) return void res.destroy()
+  sendJson(res, status, { error: err instanceof Error ? err.message : String(err) })
+}
+
+const controlServer = createServer((req, res) => {
+  handleControl(req, res).catch((err: unknown) => failRequest(res, err))
+})
+
+// ---- process ------------------------------------------------------------------------------
+
+for (const server of [appServer, controlServer]) {
+  server.on("clientError", (_err, socket) => socket.destroy())
+}
+
+process.on("uncaughtException", (err) => {
+  process.stderr.write(`[test_server] uncaught: ${err.stack ?? err.message}\n`)
+})
+
+let shuttingDown = false
+async function shutdown(): Promise<void> {
+  if (shuttingDown) return
+  shuttingDown = true
+  setTimeout(() => process.exit(0), 3000).unref() // never hang a test run on exit
+  await cable.close()
+  await Promise.all([closeServer(appServer), closeServer(controlServer)])
+  process.exit(0)
+}
+process.on("SIGTERM", () => void shutdown())
+process.on("SIGINT", () => void shutdown())
+
+async function main(): Promise<void> {
+  await startApp()
+  const control = await listen(controlServer, parsePort(env.CONTROL_PORT, "CONTROL_PORT"))
+  process.stdout.write(`READY ${JSON.stringify({ app: appPort, control })}\n`)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[test_server] failed to start: ${err instanceof Error ? err.stack : String(err)}\n`)
+  process.exit(1)
+})

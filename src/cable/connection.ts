@@ -1,0 +1,211 @@
+// The one WebSocket: opened lazily, reconnected with jittered backoff, watched for liveness.
+import ReconnectingWebSocket from "reconnecting-websocket"
+import { options } from "../config"
+import { debug } from "../log"
+import { reconnectDelay } from "./backoff"
+import { guardedWebSocket } from "./guarded_websocket"
+import { ConnectionMonitor, type Clock, systemClock } from "./monitor"
+import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
+import type { ConnectionState, StateChange } from "./status"
+import { resolveCableUrl } from "./url"
+
+export interface ConnectionDelegate {
+  /** The server welcomed a new socket: (re)send every subscribe. */
+  welcomed(): void
+  /** The socket is gone: the server has forgotten every subscription. */
+  lost(): void
+  /** A subscription frame: confirm, reject or message. */
+  received(frame: Extract<ServerFrame, { identifier: string }>): void
+  stateChanged(change: StateChange): void
+  /** Called on every liveness poll. */
+  poll(now: number): void
+}
+
+export class Connection {
+  state: ConnectionState = "idle"
+  private socket: ReconnectingWebSocket | null = null
+  /** Retries since the last stable connection; -1 before the first attempt. */
+  private retries = -1
+  private welcomedAt = 0
+  private dropReason: string | undefined
+  private wakeBackoff: (() => void) | null = null
+  readonly monitor: ConnectionMonitor
+
+  constructor(
+    private readonly delegate: ConnectionDelegate,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.monitor = new ConnectionMonitor(
+      { lineIsDead: (why) => this.drop(why), poll: (now) => this.delegate.poll(now) },
+      options,
+      clock,
+    )
+  }
+
+  /** Opens the socket if none is open or opening. Does nothing once stopped; `restart` undoes a stop. */
+  open(): void {
+    if (this.socket || this.state == "stopped") return
+    const socket = new ReconnectingWebSocket(() => this.nextUrl(), [...SUBPROTOCOLS], {
+      WebSocket: guardedWebSocket(),
+      // turbo-cable waits out its own jittered backoff inside nextUrl(), so the library's own delays are zero.
+      minReconnectionDelay: 0,
+      maxReconnectionDelay: 0,
+      reconnectionDelayGrowFactor: 1,
+      connectionTimeout: options.connectTimeout,
+      minUptime: options.stableAfter,
+      maxRetries: Infinity,
+      // Subscribes are sent again after each welcome; nothing may be replayed from a queue.
+      maxEnqueuedMessages: 0,
+      startClosed: true,
+      debug: false,
+    })
+    socket.addEventListener("open", () => this.opened())
+    socket.addEventListener("message", (event) => this.receive(event.data))
+    socket.addEventListener("close", (event) => this.closed(event.reason))
+    this.socket = socket
+    this.monitor.start()
+    socket.reconnect()
+  }
+
+  /** Sends a command if the server has welcomed this socket; false otherwise (it is sent again after the next welcome). */
+  send(command: string): boolean {
+    if (this.state != "connected" || !this.socket) return false
+    debug("send", command)
+    this.socket.send(command)
+    return true
+  }
+
+  /** Something suggests the line may be back or broken (online, visible, resumed): act now, not at the next backoff step. */
+  checkNow(why: string): void {
+    if (this.state == "stopped" || !this.socket) return
+    if (this.wakeBackoff) {
+      debug("retrying now:", why)
+      this.wakeBackoff()
+    } else if (this.state == "connected" && this.clock.now() - this.monitor.lastFrameAt >= options.staleAfter / 2) {
+      this.drop(why)
+    }
+  }
+
+  /** Closes the socket for good, e.g. on `unauthorized`. */
+  stop(reason: string): void {
+    if (this.state == "stopped") return
+    debug("stopped:", reason)
+    const socket = this.socket
+    this.socket = null
+    this.monitor.stop()
+    this.wakeBackoff?.()
+    this.setState("stopped", reason)
+    socket?.close()
+    this.delegate.lost()
+  }
+
+  /** Undoes `stop`: a fresh socket, backoff from its first step. */
+  restart(): void {
+    if (this.state != "stopped") return
+    this.state = "idle"
+    this.retries = -1
+    this.open()
+  }
+
+  private async nextUrl(): Promise<string> {
+    if (this.retries >= 0) {
+      const delay = reconnectDelay(this.retries, options.backoff)
+      debug(`retry ${this.retries + 1} in ${Math.round(delay)} ms`)
+      await this.waitOrWake(delay)
+    }
+    const first = this.retries < 0
+    this.retries++
+    if (this.state == "stopped") return new Promise(() => {})
+    try {
+      const url = resolveCableUrl(options.url)
+      this.setState(first ? "connecting" : "reconnecting")
+      return url
+    } catch (error) {
+      console.error(error)
+      this.stop("bad-url")
+      return new Promise(() => {})
+    }
+  }
+
+  private waitOrWake(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(wake, ms)
+      const self = this
+      function wake() {
+        clearTimeout(timer)
+        self.wakeBackoff = null
+        resolve()
+      }
+      this.wakeBackoff = wake
+    })
+  }
+
+  private opened(): void {
+    if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
+    // A server that completes the handshake but never welcomes is as dead as a silent one.
+    this.monitor.watch(true)
+  }
+
+  private receive(data: unknown): void {
+    this.monitor.recordFrame()
+    let frame: ReturnType<typeof parseFrame>
+    try {
+      frame = parseFrame(data)
+    } catch (error) {
+      return debug("frame ignored:", error)
+    }
+    if ("error" in frame) return debug("frame ignored:", frame.error, data)
+
+    switch (frame.type) {
+      case "ping":
+        return
+      case "welcome":
+        debug("welcome")
+        this.welcomedAt = this.clock.now()
+        this.setState("connected")
+        return this.guard(() => this.delegate.welcomed())
+      case "disconnect":
+        debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
+        if (!frame.reconnect || frame.reason == DisconnectReason.unauthorized) return this.stop(frame.reason)
+        return this.drop(frame.reason || "remote")
+      default:
+        return this.guard(() => this.delegate.received(frame))
+    }
+  }
+
+  private closed(reason: string): void {
+    this.monitor.watch(false)
+    if (this.state == "stopped") return
+    if (this.state == "connected" && this.clock.now() - this.welcomedAt >= options.stableAfter) this.retries = 0
+    const why = this.dropReason ?? (reason || "closed")
+    this.dropReason = undefined
+    debug("socket closed:", why)
+    this.setState("disconnected", why)
+    this.guard(() => this.delegate.lost())
+  }
+
+  /** Replaces the socket: closes it (never while connecting) and reconnects after the next backoff step. */
+  private drop(why: string): void {
+    if (!this.socket || this.state == "stopped") return
+    debug("dropping the line:", why)
+    this.dropReason = why
+    this.socket.reconnect()
+  }
+
+  private setState(state: ConnectionState, reason?: string): void {
+    if (state == this.state) return
+    const previous = this.state
+    this.state = state
+    debug("state", previous, "->", state, reason ?? "")
+    this.guard(() => this.delegate.stateChanged({ state, previous, reason }))
+  }
+
+  /** Nothing an app or a delegate throws may escape into a socket callback. */
+  private guard(work: () => void): void {
+    try {
+      work()
+    } catch (error) {
+      console.error("turbo-cable:", error)
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Liveness: any frame is a keepalive; a silent line is dead; a long unseen gap means the machine slept.
+
+export interface Clock {
+  now(): number
+  setInterval(callback: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+
+export const systemClock: Clock = {
+  // Wall-clock time on purpose: it keeps running while the machine sleeps, which is what reveals a sleep.
+  now: () => Date.now(),
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+}
+
+export function isStale(now: number, lastFrameAt: number, staleAfter: number): boolean {
+  return now - lastFrameAt >= staleAfter
+}
+
+/**
+ * True when a poll ran far later than asked and no frame arrived meanwhile: the machine slept or the page
+ * was frozen. A throttled background tab still receives pings, so it does not look asleep.
+ */
+export function sleptBetween(now: number, lastPollAt: number, lastFrameAt: number, staleAfter: number): boolean {
+  return now - lastPollAt >= staleAfter && lastFrameAt <= lastPollAt
+}
+
+export interface MonitorDelegate {
+  /** The line has been silent too long, or the machine woke from sleep: replace the socket. */
+  lineIsDead(why: "stale" | "slept"): void
+  /** Called on every poll, for other periodic checks (unconfirmed subscribes). */
+  poll(now: number): void
+}
+
+export class ConnectionMonitor {
+  lastFrameAt = 0
+  private lastPollAt = 0
+  private timer: unknown = null
+  private watching = false
+
+  constructor(
+    private readonly delegate: MonitorDelegate,
+    private readonly settings: { staleAfter: number; pollInterval: number },
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  start(): void {
+    if (this.timer !== null) return
+    this.lastPollAt = this.clock.now()
+    this.timer = this.clock.setInterval(() => this.check(), this.settings.pollInterval)
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearInterval(this.timer)
+    this.timer = null
+    this.watching = false
+  }
+
+  /** Liveness counts only while a socket is open and welcomed. */
+  watch(watching: boolean): void {
+    this.watching = watching
+    if (watching) this.recordFrame()
+  }
+
+  recordFrame(): void {
+    this.lastFrameAt = this.clock.now()
+  }
+
+  check(): void {
+    const now = this.clock.now()
+    const { staleAfter } = this.settings
+    const slept = sleptBetween(now, this.lastPollAt, this.lastFrameAt, staleAfter)
+    this.lastPollAt = now
+    if (this.watching && (slept || isStale(now, this.lastFrameAt, staleAfter))) {
+      this.watching = false
+      this.delegate.lineIsDead(slept ? "slept" : "stale")
+    }
+    this.delegate.poll(now)
+  }
+}

@@ -1,0 +1,25 @@
+// The page-wide connection state: an attribute on <html> and a `turbo-cable:state` event on document.
+
+export type ConnectionState =
+  | "idle" // no source has asked for a socket yet
+  | "connecting" // the first socket is opening
+  | "connected" // welcomed by the server
+  | "disconnected" // the line dropped; a retry is scheduled
+  | "reconnecting" // a retry is under way
+  | "stopped" // the server refused us for good (unauthorized, reconnect: false) or the app stopped the cable
+
+export const STATE_ATTRIBUTE = "data-turbo-cable-state"
+export const STATE_EVENT = "turbo-cable:state"
+
+export interface StateChange {
+  state: ConnectionState
+  previous: ConnectionState
+  /** Why the line dropped or stopped: a server disconnect reason, "stale", "slept", "closed", "unsupported", "bad-url". */
+  reason?: string
+}
+
+export function publishState(change: StateChange): void {
+  if (typeof document == "undefined") return
+  document.documentElement.setAttribute(STATE_ATTRIBUTE, change.state)
+  document.dispatchEvent(new CustomEvent<StateChange>(STATE_EVENT, { detail: change }))
+}

@@ -1,0 +1,222 @@
+// Every subscription race is settled here: many sources share one server subscription per identifier,
+// messages are applied once, and the wire sees a subscribe or unsubscribe only when the set really changes.
+import { debug } from "../log"
+import { subscribeCommand, unsubscribeCommand } from "./protocol"
+
+/** What a subscription tells the elements that use it. */
+export interface SubscriptionSource {
+  subscriptionConfirmed(): void
+  subscriptionLost(): void
+  subscriptionRejected(): void
+}
+
+export interface SubscriptionsDelegate {
+  /** Sends a command on the open socket; false when there is none (it will be sent after the next welcome). */
+  send(command: string): boolean
+  /** A source needs the socket: open it if it is not. */
+  needSocket(): void
+  /** A message for a subscription that has at least one source: apply it to the page. */
+  deliver(message: unknown, identifier: string): void
+  /** A subscription was confirmed; `again` is true when the same subscription had been confirmed before a drop. */
+  confirmed(identifier: string, again: boolean): void
+}
+
+export interface SubscriptionTiming {
+  confirmTimeout: number
+  maxSubscribeRetries: number
+  unsubscribeDelay: number
+}
+
+type Phase =
+  | "idle" // not on the wire (no socket yet, or the socket dropped)
+  | "pending" // subscribe sent, no answer yet
+  | "confirmed"
+  | "rejected"
+
+/** Messages kept for a subscription between its last source leaving and a new one arriving. */
+const HELD_MESSAGES_LIMIT = 1_000
+
+class Subscription {
+  readonly sources = new Set<SubscriptionSource>()
+  phase: Phase = "idle"
+  sentAt = 0
+  retries = 0
+  everConfirmed = false
+  releaseAt: number | null = null
+  held: unknown[] = []
+
+  constructor(readonly identifier: string) {}
+}
+
+export class Subscriptions {
+  private readonly byIdentifier = new Map<string, Subscription>()
+  /** When an unsubscribe went out, per identifier: a subscribe right behind it could overtake it on a threaded server. */
+  private readonly unsubscribedAt = new Map<string, number>()
+  private releaseTimer: ReturnType<typeof setTimeout> | null = null
+
+  constructor(
+    private readonly delegate: SubscriptionsDelegate,
+    private readonly timing: SubscriptionTiming,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Live server subscriptions this page holds or is asking for. */
+  get size(): number {
+    return this.byIdentifier.size
+  }
+
+  phaseOf(identifier: string): Phase | undefined {
+    return this.byIdentifier.get(identifier)?.phase
+  }
+
+  attach(identifier: string, source: SubscriptionSource): void {
+    let subscription = this.byIdentifier.get(identifier)
+    if (!subscription) {
+      subscription = new Subscription(identifier)
+      this.byIdentifier.set(identifier, subscription)
+      this.delegate.needSocket()
+      this.subscribe(subscription)
+    }
+    subscription.sources.add(source)
+    subscription.releaseAt = null
+    if (subscription.phase == "confirmed") source.subscriptionConfirmed()
+    if (subscription.phase == "rejected") source.subscriptionRejected()
+    this.deliverHeld(subscription)
+  }
+
+  detach(identifier: string, source: SubscriptionSource): void {
+    const subscription = this.byIdentifier.get(identifier)
+    if (!subscription || !subscription.sources.delete(source)) return
+    if (subscription.sources.size == 0) {
+      // Navigation, cache restores and morphs remove and re-add sources within a task or a frame:
+      // wait before telling the server, so that churn never reaches the wire.
+      subscription.releaseAt = this.now() + this.timing.unsubscribeDelay
+      this.scheduleRelease(this.timing.unsubscribeDelay)
+    }
+  }
+
+  /** A new socket was welcomed: the server knows nothing, so every subscription is asked for again. */
+  welcomed(): void {
+    for (const subscription of this.byIdentifier.values()) {
+      if (subscription.releaseAt !== null) this.forget(subscription)
+      else if (subscription.phase != "rejected") this.subscribe(subscription)
+    }
+    this.unsubscribedAt.clear()
+  }
+
+  /** The socket is gone: sources lose their `connected` state until the next confirmation. */
+  lost(): void {
+    for (const subscription of this.byIdentifier.values()) {
+      if (subscription.releaseAt !== null) {
+        this.forget(subscription)
+      } else if (subscription.phase != "rejected") {
+        const wasConfirmed = subscription.phase == "confirmed"
+        subscription.phase = "idle"
+        if (wasConfirmed) subscription.sources.forEach((source) => source.subscriptionLost())
+      }
+    }
+    this.unsubscribedAt.clear()
+  }
+
+  confirm(identifier: string): void {
+    const subscription = this.byIdentifier.get(identifier)
+    if (!subscription || subscription.phase != "pending") return debug("confirmation ignored:", identifier)
+    subscription.phase = "confirmed"
+    const again = subscription.everConfirmed
+    subscription.everConfirmed = true
+    // Released while the subscribe was in flight: unsubscribe now, after the server has it, never before.
+    if (subscription.releaseAt !== null) return this.release(subscription)
+    subscription.sources.forEach((source) => source.subscriptionConfirmed())
+    this.delegate.confirmed(identifier, again)
+  }
+
+  reject(identifier: string): void {
+    const subscription = this.byIdentifier.get(identifier)
+    if (!subscription) return debug("rejection ignored:", identifier)
+    debug("subscription rejected:", identifier)
+    subscription.phase = "rejected"
+    if (subscription.releaseAt !== null) return this.forget(subscription)
+    subscription.sources.forEach((source) => source.subscriptionRejected())
+  }
+
+  message(identifier: string, message: unknown): void {
+    const subscription = this.byIdentifier.get(identifier)
+    if (!subscription) return debug("message for an unknown subscription ignored:", identifier)
+    if (subscription.sources.size > 0) return this.delegate.deliver(message, identifier)
+    // The last source left moments ago; the next one (same page after a morph, or the next page) gets it.
+    if (subscription.held.length < HELD_MESSAGES_LIMIT) subscription.held.push(message)
+    else debug("message dropped: no source and too many held:", identifier)
+  }
+
+  /** Periodic: subscribe again where no confirmation came; send subscribes that waited behind an unsubscribe. */
+  poll(now: number): void {
+    for (const subscription of this.byIdentifier.values()) {
+      if (subscription.phase == "idle" && subscription.releaseAt === null) this.subscribe(subscription)
+      if (subscription.phase != "pending" || now - subscription.sentAt < this.timing.confirmTimeout) continue
+      if (subscription.retries >= this.timing.maxSubscribeRetries) continue
+      subscription.retries++
+      debug(`no confirmation, subscribing again (${subscription.retries}):`, subscription.identifier)
+      this.send(subscription, subscribeCommand(subscription.identifier))
+    }
+  }
+
+  private subscribe(subscription: Subscription): void {
+    const unsubscribedAt = this.unsubscribedAt.get(subscription.identifier)
+    const settle = this.timing.unsubscribeDelay
+    if (unsubscribedAt !== undefined && this.now() - unsubscribedAt < settle) {
+      // Rails runs commands on a thread pool: a subscribe right behind an unsubscribe may overtake it.
+      subscription.phase = "idle"
+      return
+    }
+    if (this.send(subscription, subscribeCommand(subscription.identifier))) {
+      subscription.phase = "pending"
+      subscription.retries = 0
+    } else {
+      subscription.phase = "idle"
+    }
+  }
+
+  private send(subscription: Subscription, command: string): boolean {
+    subscription.sentAt = this.now()
+    return this.delegate.send(command)
+  }
+
+  private scheduleRelease(delay: number): void {
+    if (this.releaseTimer !== null) return
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null
+      this.releaseDue()
+    }, delay)
+  }
+
+  private releaseDue(): void {
+    const now = this.now()
+    let next = Infinity
+    for (const subscription of [...this.byIdentifier.values()]) {
+      if (subscription.releaseAt === null) continue
+      if (subscription.releaseAt <= now) this.release(subscription)
+      else next = Math.min(next, subscription.releaseAt - now)
+    }
+    if (next < Infinity) this.scheduleRelease(next)
+  }
+
+  private release(subscription: Subscription): void {
+    if (subscription.phase == "pending") return // the confirmation will release it
+    if (subscription.phase == "confirmed" && this.delegate.send(unsubscribeCommand(subscription.identifier))) {
+      this.unsubscribedAt.set(subscription.identifier, this.now())
+    }
+    this.forget(subscription)
+  }
+
+  private forget(subscription: Subscription): void {
+    if (subscription.held.length) debug(`${subscription.held.length} held message(s) dropped: no source came back`)
+    this.byIdentifier.delete(subscription.identifier)
+  }
+
+  private deliverHeld(subscription: Subscription): void {
+    if (!subscription.held.length) return
+    const held = subscription.held
+    subscription.held = []
+    for (const message of held) this.delegate.deliver(message, subscription.identifier)
+  }
+}

@@ -1,0 +1,32 @@
+// Where the socket connects: configuration, then <meta name="action-cable-url">, then /cable.
+
+export const DEFAULT_MOUNT_PATH = "/cable"
+
+/** A URL, or a function that returns one (read again at every connect, e.g. to add a fresh token). */
+export type CableUrl = string | (() => string)
+
+export function metaCableUrl(doc: Document = document): string | undefined {
+  const content = doc.head?.querySelector<HTMLMetaElement>('meta[name="action-cable-url"]')?.content
+  return content ? content : undefined
+}
+
+/** Resolves `url` against the page and turns http(s) into ws(s); throws a clear error on bad input. */
+export function toWebSocketUrl(url: string, base: string): string {
+  let resolved: URL
+  try {
+    resolved = new URL(url, base)
+  } catch {
+    throw new Error(`turbo-cable: cannot build a WebSocket URL from ${JSON.stringify(url)}`)
+  }
+  if (resolved.protocol == "http:") resolved.protocol = "ws:"
+  else if (resolved.protocol == "https:") resolved.protocol = "wss:"
+  else if (resolved.protocol != "ws:" && resolved.protocol != "wss:") {
+    throw new Error(`turbo-cable: ${JSON.stringify(url)} is not an http(s) or ws(s) URL`)
+  }
+  return resolved.href
+}
+
+export function resolveCableUrl(configured: CableUrl | undefined, doc: Document = document): string {
+  const url = typeof configured == "function" ? configured() : configured
+  return toWebSocketUrl(url ?? metaCableUrl(doc) ?? DEFAULT_MOUNT_PATH, doc.baseURI)
+}

@@ -1,0 +1,50 @@
+// Every option, its default, in one place. Read once when the cable starts, except `url` (read at every connect).
+import type { BackoffPolicy } from "./cable/backoff"
+import type { CableUrl } from "./cable/url"
+import { setDebug } from "./log"
+
+export interface CableOptions {
+  /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
+  url?: CableUrl
+  /** Log protocol frames, ignored input and state changes with console.debug. */
+  debug: boolean
+  /** Reconnect timing; see backoff.ts. */
+  backoff: BackoffPolicy
+  /** The server pings every 3 s; a line silent for this long is dead (two ping intervals). */
+  staleAfter: number
+  /** How often liveness, clock jumps and unconfirmed subscribes are checked (ms). */
+  pollInterval: number
+  /** A socket still connecting after this long is abandoned (left to close itself, never closed while connecting). */
+  connectTimeout: number
+  /** After this long connected, the next drop starts the backoff from its first step again (ms). */
+  stableAfter: number
+  /** A subscribe with no confirmation after this long is sent again (ms). */
+  confirmTimeout: number
+  /** How many times an unconfirmed subscribe is sent again. */
+  maxSubscribeRetries: number
+  /** The last source of a stream may come back within this long (navigation, morph) without an unsubscribe (ms). */
+  unsubscribeDelay: number
+}
+
+export const defaults: Readonly<Omit<CableOptions, "url">> = {
+  debug: false,
+  // A first retry at 150-450 ms, growing by 1.3 to a 10 s cap: a restarted server is rejoined within about
+  // a second of it listening again for restarts under ~5 s, and no fleet of clients retries in step.
+  backoff: { firstDelay: 300, factor: 1.3, maxDelay: 10_000, jitter: 0.5 },
+  staleAfter: 6_000,
+  pollInterval: 500,
+  connectTimeout: 4_000,
+  stableAfter: 3_000,
+  confirmTimeout: 2_000,
+  maxSubscribeRetries: 3,
+  unsubscribeDelay: 500,
+}
+
+export const options: CableOptions = { ...defaults, backoff: { ...defaults.backoff } }
+
+/** Changes options. Call before the first stream source connects; `url` and `debug` apply at any time. */
+export function configure(changes: Partial<CableOptions>): CableOptions {
+  Object.assign(options, changes, { backoff: { ...options.backoff, ...changes.backoff } })
+  setDebug(options.debug)
+  return options
+}

@@ -1,0 +1,14 @@
+// The ESM entry: `import "turbo-cable"` (Turbo comes from the app, as a peer dependency).
+import * as Turbo from "@hotwired/turbo"
+import { start } from "./api"
+
+start(Turbo)
+
+export { configure, connectionState, getCable, options } from "./api"
+export type { CableOptions, ConnectionState } from "./api"
+export type { BackoffPolicy } from "./cable/backoff"
+export type { StateChange } from "./cable/status"
+export { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
+export { SourceEvent, type SourceEventDetail } from "./streams/events"
+export { StreamSourceElement } from "./streams/stream_source_element"
+export { streamHtml } from "./streams/stream_renderer"

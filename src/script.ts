@@ -1,0 +1,38 @@
+// The classic-script entry: one <script src="turbo-cable.min.js"> makes a page live.
+// Sets window.Turbo (unless the page already has one, e.g. from turbo-rails) and window.TurboCable.
+import * as api from "./api"
+import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
+import { SourceEvent } from "./streams/events"
+import { StreamSourceElement } from "./streams/stream_source_element"
+import type { StreamSink } from "./streams/stream_renderer"
+
+declare global {
+  interface Window {
+    Turbo?: StreamSink
+    TurboCable?: typeof TurboCable
+    /** Options set before this script runs (e.g. by an inline script above a deferred tag). */
+    TurboCableConfig?: Partial<api.CableOptions>
+  }
+}
+
+const TurboCable = {
+  configure: api.configure,
+  connectionState: api.connectionState,
+  getCable: api.getCable,
+  options: api.options,
+  StreamSourceElement,
+  SourceEvent,
+  STATE_ATTRIBUTE,
+  STATE_EVENT,
+}
+
+async function boot(): Promise<void> {
+  if (window.TurboCable) return // loaded twice: the first copy stays in charge
+  window.TurboCable = TurboCable
+  if (window.TurboCableConfig) api.configure(window.TurboCableConfig)
+  // A page that already runs Turbo keeps it: a second Turbo would start a second Drive session.
+  const turbo = window.Turbo ?? (await import("@hotwired/turbo"))
+  api.start(turbo)
+}
+
+boot().catch((error) => console.error("turbo-cable failed to start", error))

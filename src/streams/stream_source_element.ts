@@ -1,0 +1,103 @@
+// <turbo-cable-stream-source>: the markup turbo-rails' turbo_stream_from renders. Thin: the cable does the work.
+import type { SubscriptionSource } from "../cable/subscriptions"
+import { SourceEvent, dispatchSourceEvent } from "./events"
+import { isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
+
+/** What the element needs from the page's cable. */
+export interface SourceRegistry {
+  attach(identifier: string, source: SubscriptionSource): void
+  detach(identifier: string, source: SubscriptionSource): void
+}
+
+let registry: SourceRegistry | null = null
+
+/** Wires the element class to the page's cable; called once by the entry point. */
+export function useSourceRegistry(cable: SourceRegistry): void {
+  registry = cable
+}
+
+function inTurboPreview(): boolean {
+  return document.documentElement.hasAttribute("data-turbo-preview")
+}
+
+export class StreamSourceElement extends HTMLElement implements SubscriptionSource {
+  /** The identifier this element is subscribed under, or null while it is not. */
+  identifier: string | null = null
+  private attributeObserver: MutationObserver | null = null
+
+  connectedCallback(): void {
+    // A cached preview is replaced by the real page in a moment; its sources would only churn the wire.
+    if (inTurboPreview() || !registry) return
+    this.attributeObserver ??= new MutationObserver((records) => {
+      if (records.some((record) => isIdentifierAttribute(record.attributeName!))) this.resubscribe()
+    })
+    this.attributeObserver.observe(this, { attributes: true })
+    this.subscribe()
+  }
+
+  disconnectedCallback(): void {
+    this.attributeObserver?.disconnect()
+    this.unsubscribe()
+  }
+
+  /** The subscription params, as turbo-rails computes them. */
+  get channel(): Record<string, string | null> {
+    return subscriptionParams(this)
+  }
+
+  subscriptionConfirmed(): void {
+    this.removeAttribute("rejected")
+    if (this.hasAttribute("connected")) return
+    this.setAttribute("connected", "")
+    this.announce(SourceEvent.connected)
+  }
+
+  subscriptionLost(): void {
+    if (!this.hasAttribute("connected")) return
+    this.removeAttribute("connected")
+    this.announce(SourceEvent.disconnected)
+  }
+
+  subscriptionRejected(): void {
+    this.removeAttribute("connected")
+    if (this.hasAttribute("rejected")) return
+    this.setAttribute("rejected", "")
+    this.announce(SourceEvent.rejected)
+  }
+
+  private subscribe(): void {
+    this.identifier = subscriptionIdentifier(this)
+    registry!.attach(this.identifier, this)
+  }
+
+  private unsubscribe(): void {
+    if (this.identifier === null) return
+    registry!.detach(this.identifier, this)
+    const identifier = this.identifier
+    this.identifier = null
+    this.removeAttribute("rejected")
+    if (this.hasAttribute("connected")) {
+      this.removeAttribute("connected")
+      dispatchSourceEvent(this, SourceEvent.disconnected, identifier)
+    }
+  }
+
+  private resubscribe(): void {
+    if (this.identifier === null || this.identifier == subscriptionIdentifier(this)) return
+    this.unsubscribe()
+    this.subscribe()
+  }
+
+  private announce(name: string): void {
+    dispatchSourceEvent(this, name, this.identifier ?? "")
+  }
+}
+
+export const ELEMENT_NAME = "turbo-cable-stream-source"
+
+/** Defines the element unless another copy (or turbo-rails) already did; returns whether this copy defined it. */
+export function defineStreamSourceElement(): boolean {
+  if (customElements.get(ELEMENT_NAME)) return false
+  customElements.define(ELEMENT_NAME, StreamSourceElement)
+  return true
+}

@@ -1,0 +1,91 @@
+// Every Turbo Stream action arrives over the cable with Turbo's own semantics.
+import { addSource, expect, test } from "./fixtures"
+
+const stream = (action: string, target: string, html = "", extra = "") =>
+  `<turbo-stream action="${action}" target="${target}"${extra}><template>${html}</template></turbo-stream>`
+
+test.beforeEach(async ({ page, server }) => {
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await page.evaluate(() => {
+    document.getElementById("target")!.innerHTML = `<p id="old">old</p>`
+    document.getElementById("items")!.innerHTML = `<li id="a">a</li><li id="b">b</li>`
+  })
+  await addSource(page, server, "actions")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+})
+
+test("append, prepend, before and after insert where Turbo would", async ({ page, server }) => {
+  await server.broadcast("actions", stream("append", "items", `<li id="z">z</li>`))
+  await server.broadcast("actions", stream("prepend", "items", `<li id="y">y</li>`))
+  await server.broadcast("actions", stream("before", "b", `<li id="before_b">before b</li>`))
+  await server.broadcast("actions", stream("after", "a", `<li id="after_a">after a</li>`))
+  await expect(page.locator("#items li")).toHaveText(["y", "a", "after a", "before b", "b", "z"])
+})
+
+test("an append that repeats an id replaces that element instead of doubling it", async ({ page, server }) => {
+  await server.broadcast("actions", stream("append", "items", `<li id="a">a again</li>`))
+  await expect(page.locator("#items li")).toHaveText(["b", "a again"])
+})
+
+test("replace, update and remove change the target", async ({ page, server }) => {
+  await server.broadcast("actions", stream("update", "target", `<span id="updated">updated</span>`))
+  await expect(page.locator("#target")).toHaveText("updated")
+  await server.broadcast("actions", stream("replace", "updated", `<em id="replaced">replaced</em>`))
+  await expect(page.locator("#replaced")).toHaveText("replaced")
+  await server.broadcast("actions", `<turbo-stream action="remove" target="a"></turbo-stream>`)
+  await expect(page.locator("#a")).toHaveCount(0)
+  await server.broadcast("actions", `<turbo-stream action="remove" targets="#items li"></turbo-stream>`)
+  await expect(page.locator("#items li")).toHaveCount(0)
+})
+
+test("replace and update with method=morph keep the element and its state", async ({ page, server }) => {
+  await page.evaluate(() => {
+    document.getElementById("target")!.innerHTML = `<form id="form"><input id="field" value="server"><p id="note">v1</p></form>`
+    ;(document.getElementById("field") as HTMLInputElement & { marker?: number }).marker = 42
+  })
+  await server.broadcast("actions", stream("update", "target", `<form id="form"><input id="field" value="server"><p id="note">v2</p></form>`, ` method="morph"`))
+  await expect(page.locator("#note")).toHaveText("v2")
+  expect(await page.evaluate(() => (document.getElementById("field") as any).marker)).toBe(42)
+  await server.broadcast("actions", stream("replace", "form", `<form id="form" class="morphed"><input id="field" value="server"><p id="note">v3</p></form>`, ` method="morph"`))
+  await expect(page.locator("#form")).toHaveClass("morphed")
+  expect(await page.evaluate(() => (document.getElementById("field") as any).marker)).toBe(42)
+})
+
+test("refresh asks Turbo to reload the page", async ({ page, server }) => {
+  await page.evaluate(() => ((window as any).beforeRefresh = true))
+  const reloaded = page.waitForRequest((request) => request.url().endsWith("/test/pages/blank.html"))
+  await server.broadcast("actions", `<turbo-stream action="refresh"></turbo-stream>`)
+  await reloaded
+})
+
+test("a custom StreamAction runs", async ({ page, server }) => {
+  await page.evaluate(() => {
+    ;(window as any).Turbo.StreamActions.log = function (this: Element) {
+      document.getElementById("target")!.textContent = `logged ${this.getAttribute("message")}`
+    }
+  })
+  await server.broadcast("actions", `<turbo-stream action="log" message="hello"></turbo-stream>`)
+  await expect(page.locator("#target")).toHaveText("logged hello")
+})
+
+test("turbo:before-stream-render can cancel a render or replace it", async ({ page, server }) => {
+  await page.evaluate(() => {
+    document.addEventListener("turbo:before-stream-render", (event: any) => {
+      const target = event.target.getAttribute("target")
+      if (target == "a") event.preventDefault()
+      if (target == "b") {
+        event.detail.render = (element: Element) => (document.getElementById("target")!.textContent = `custom ${element.getAttribute("action")}`)
+      }
+    })
+  })
+  await server.broadcast("actions", `<turbo-stream action="remove" target="a"></turbo-stream>`)
+  await server.broadcast("actions", `<turbo-stream action="remove" target="b"></turbo-stream>`)
+  await expect(page.locator("#target")).toHaveText("custom remove")
+  await expect(page.locator("#a")).toHaveCount(1)
+  await expect(page.locator("#b")).toHaveCount(1)
+})
+
+test("scripts inside a stream run", async ({ page, server }) => {
+  await server.broadcast("actions", stream("append", "target", `<script>document.getElementById("target").dataset.ran = "yes"</script>`))
+  await expect(page.locator("#target")).toHaveAttribute("data-ran", "yes")
+})

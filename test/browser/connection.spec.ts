@@ -1,0 +1,60 @@
+// The socket's life as the page sees it: refused, told to stop, dropped.
+import { startNodeServer, type NodeServer } from "../support/node_server"
+import { addSource, commandsSent, expect, recordWire, test } from "./fixtures"
+
+test.describe("against a server that requires a session cookie", () => {
+  let guarded: NodeServer
+  test.beforeAll(async () => {
+    guarded = await startNodeServer({ REQUIRE_COOKIE: "1" })
+  })
+  test.afterAll(async () => guarded.stop())
+
+  test("an unauthorized connection makes one attempt and stops, and says so", async ({ page }) => {
+    const wire = recordWire(page)
+    await page.goto(`${guarded.app}/test/pages/blank.html`)
+    const stopped = page.evaluate(
+      () =>
+        new Promise<{ state: string; reason: string }>((done) =>
+          document.addEventListener("turbo-cable:state", (event: any) => event.detail.state == "stopped" && done(event.detail)),
+        ),
+    )
+    await addSource(page, guarded, "private")
+    expect(await stopped).toEqual({ state: "stopped", previous: "connecting", reason: "unauthorized" } as any)
+    await page.waitForTimeout(4_000)
+    expect(wire.sockets).toHaveLength(1)
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+    await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  })
+
+  test("with the session cookie the same page connects", async ({ page, context }) => {
+    await context.addCookies([{ name: "session", value: "alice", url: guarded.app }])
+    await page.goto(`${guarded.app}/test/pages/blank.html`)
+    await addSource(page, guarded, "private")
+    await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  })
+})
+
+test("a server disconnect with reconnect: false stops the cable for good", async ({ page, server }) => {
+  const wire = recordWire(page)
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(page, server, "told-to-stop")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await server.post("/disconnect", { reason: "remote", reconnect: false })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  await page.waitForTimeout(3_000)
+  expect(wire.sockets).toHaveLength(1)
+})
+
+test("a dropped socket is replaced and every subscription sent again after the welcome", async ({ page, server }) => {
+  const wire = recordWire(page)
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(page, server, "dropped-a")
+  await addSource(page, server, "dropped-b")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2)
+  await server.post("/kill")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2, { timeout: 10_000 })
+  expect(wire.sockets).toHaveLength(2)
+  expect(commandsSent(wire, "subscribe")).toHaveLength(4)
+  await expect.poll(() => server.subscriptions("dropped-a")).toBe(1)
+})

@@ -1,0 +1,70 @@
+// Playwright fixtures: a Node Action Cable server per test file, and page helpers that add real
+// <turbo-cable-stream-source> elements with signed stream names.
+import { test as base, expect, type Page, type WebSocket } from "@playwright/test"
+import { startNodeServer, type NodeServer } from "../support/node_server"
+
+export interface Wire {
+  sent: Array<Record<string, any>>
+  received: Array<Record<string, any>>
+  sockets: WebSocket[]
+}
+
+/** Records every frame on every socket the page opens, parsed. */
+export function recordWire(page: Page): Wire {
+  const wire: Wire = { sent: [], received: [], sockets: [] }
+  page.on("websocket", (socket) => {
+    wire.sockets.push(socket)
+    socket.on("framesent", ({ payload }) => wire.sent.push(JSON.parse(String(payload))))
+    socket.on("framereceived", ({ payload }) => {
+      try {
+        wire.received.push(JSON.parse(String(payload)))
+      } catch {
+        wire.received.push({ raw: String(payload) })
+      }
+    })
+  })
+  return wire
+}
+
+export function commandsSent(wire: Wire, command: string): Array<Record<string, any>> {
+  return wire.sent.filter((frame) => frame.command == command)
+}
+
+/** Adds a source for `stream` to the page (inside #sources), signed by the server; returns its element id. */
+export async function addSource(page: Page, server: NodeServer, stream: string, attributes: Record<string, string> = {}) {
+  const signed = await server.sign(stream)
+  return page.evaluate(
+    ({ signed, attributes }) => {
+      const element = document.createElement("turbo-cable-stream-source")
+      element.setAttribute("channel", "Turbo::StreamsChannel")
+      element.setAttribute("signed-stream-name", signed)
+      for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value)
+      element.id ||= `source_${document.querySelectorAll("turbo-cable-stream-source").length}_${Math.random().toString(36).slice(2)}`
+      ;(document.getElementById("sources") ?? document.body).append(element)
+      return element.id
+    },
+    { signed, attributes },
+  )
+}
+
+export function appendStream(target: string, id: string, text: string): string {
+  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
+}
+
+/** Polls `read` until it returns `expected` (the server's view changes asynchronously). */
+export async function eventually<T>(read: () => Promise<T>, expected: T, timeout = 10_000): Promise<void> {
+  await expect.poll(read, { timeout }).toEqual(expected)
+}
+
+export const test = base.extend<{}, { server: NodeServer }>({
+  server: [
+    async ({}, use) => {
+      const server = await startNodeServer()
+      await use(server)
+      await server.stop()
+    },
+    { scope: "worker" },
+  ],
+})
+
+export { expect }

@@ -1,0 +1,186 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
+import { Subscriptions, type SubscriptionSource } from "../../src/cable/subscriptions"
+
+const timing = { confirmTimeout: 2_000, maxSubscribeRetries: 3, unsubscribeDelay: 500 }
+
+function source(): SubscriptionSource & { log: string[] } {
+  const log: string[] = []
+  return {
+    log,
+    subscriptionConfirmed: () => log.push("confirmed"),
+    subscriptionLost: () => log.push("lost"),
+    subscriptionRejected: () => log.push("rejected"),
+  }
+}
+
+function setup(open = true) {
+  const wire: string[] = []
+  const delivered: unknown[] = []
+  const state = { open }
+  const subscriptions = new Subscriptions(
+    {
+      send: (command) => (state.open ? (wire.push(JSON.parse(command).command), true) : false),
+      needSocket: () => {},
+      deliver: (message) => delivered.push(message),
+      confirmed: () => {},
+    },
+    timing,
+    () => Date.now(),
+  )
+  return { subscriptions, wire, delivered, state }
+}
+
+beforeEach(() => vi.useFakeTimers())
+afterEach(() => vi.useRealTimers())
+
+describe("Subscriptions", () => {
+  it("shares one server subscription between sources of one identifier", () => {
+    const { subscriptions, wire } = setup()
+    const a = source(), b = source()
+    subscriptions.attach("s", a)
+    subscriptions.attach("s", b)
+    expect(wire).toEqual(["subscribe"])
+    subscriptions.confirm("s")
+    expect(a.log).toEqual(["confirmed"])
+    expect(b.log).toEqual(["confirmed"])
+  })
+
+  it("delivers each message once, however many sources", () => {
+    const { subscriptions, delivered } = setup()
+    subscriptions.attach("s", source())
+    subscriptions.attach("s", source())
+    subscriptions.confirm("s")
+    subscriptions.message("s", "m1")
+    expect(delivered).toEqual(["m1"])
+  })
+
+  it("unsubscribes only when the last source has been gone for the grace period", () => {
+    const { subscriptions, wire } = setup()
+    const a = source(), b = source()
+    subscriptions.attach("s", a)
+    subscriptions.attach("s", b)
+    subscriptions.confirm("s")
+    subscriptions.detach("s", a)
+    vi.advanceTimersByTime(1_000)
+    expect(wire).toEqual(["subscribe"])
+    subscriptions.detach("s", b)
+    vi.advanceTimersByTime(499)
+    expect(wire).toEqual(["subscribe"])
+    vi.advanceTimersByTime(1)
+    expect(wire).toEqual(["subscribe", "unsubscribe"])
+    expect(subscriptions.size).toBe(0)
+  })
+
+  it("sends nothing for a source removed and re-added within the grace period", () => {
+    const { subscriptions, wire } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.confirm("s")
+    for (let i = 0; i < 30; i++) {
+      subscriptions.detach("s", a)
+      subscriptions.attach("s", a)
+    }
+    vi.advanceTimersByTime(5_000)
+    expect(wire).toEqual(["subscribe"])
+  })
+
+  it("waits for the confirmation before unsubscribing a source removed while pending", () => {
+    const { subscriptions, wire } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.detach("s", a)
+    vi.advanceTimersByTime(1_000)
+    expect(wire).toEqual(["subscribe"])
+    subscriptions.confirm("s")
+    expect(wire).toEqual(["subscribe", "unsubscribe"])
+    expect(a.log).toEqual([])
+    expect(subscriptions.size).toBe(0)
+  })
+
+  it("sends nothing at all for a source gone before the socket opened", () => {
+    const { subscriptions, wire, state } = setup(false)
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.detach("s", a)
+    vi.advanceTimersByTime(1_000)
+    state.open = true
+    subscriptions.welcomed()
+    expect(wire).toEqual([])
+    expect(subscriptions.size).toBe(0)
+  })
+
+  it("subscribes everything again after a welcome, and marks sources lost on a drop", () => {
+    const { subscriptions, wire } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.attach("t", source())
+    subscriptions.confirm("s")
+    subscriptions.lost()
+    expect(a.log).toEqual(["confirmed", "lost"])
+    subscriptions.welcomed()
+    expect(wire).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
+  })
+
+  it("sends an unconfirmed subscribe again, a bounded number of times", () => {
+    const { subscriptions, wire } = setup()
+    subscriptions.attach("s", source())
+    for (let i = 0; i < 20; i++) {
+      vi.advanceTimersByTime(2_000)
+      subscriptions.poll(Date.now())
+    }
+    expect(wire).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
+  })
+
+  it("does not retry a rejected subscription and leaves the others alone", () => {
+    const { subscriptions, wire } = setup()
+    const bad = source(), good = source()
+    subscriptions.attach("bad", bad)
+    subscriptions.attach("good", good)
+    subscriptions.reject("bad")
+    subscriptions.confirm("good")
+    for (let i = 0; i < 10; i++) {
+      vi.advanceTimersByTime(2_000)
+      subscriptions.poll(Date.now())
+    }
+    subscriptions.lost()
+    subscriptions.welcomed()
+    expect(bad.log).toEqual(["rejected"])
+    expect(good.log).toEqual(["confirmed", "lost"])
+    expect(wire.filter((c) => c == "subscribe")).toHaveLength(3)
+  })
+
+  it("holds messages that arrive between the last source leaving and the next arriving", () => {
+    const { subscriptions, delivered } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.confirm("s")
+    subscriptions.detach("s", a)
+    subscriptions.message("s", "m1")
+    subscriptions.message("s", "m2")
+    expect(delivered).toEqual([])
+    subscriptions.attach("s", source())
+    expect(delivered).toEqual(["m1", "m2"])
+  })
+
+  it("does not let a subscribe overtake the unsubscribe just sent for the same identifier", () => {
+    const { subscriptions, wire } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.confirm("s")
+    subscriptions.detach("s", a)
+    vi.advanceTimersByTime(500)
+    subscriptions.attach("s", a)
+    expect(wire).toEqual(["subscribe", "unsubscribe"])
+    vi.advanceTimersByTime(500)
+    subscriptions.poll(Date.now())
+    expect(wire).toEqual(["subscribe", "unsubscribe", "subscribe"])
+  })
+
+  it("ignores frames for identifiers it does not hold", () => {
+    const { subscriptions, delivered } = setup()
+    subscriptions.confirm("nope")
+    subscriptions.reject("nope")
+    subscriptions.message("nope", "m")
+    expect(delivered).toEqual([])
+  })
+})
