@@ -1,31 +1,81 @@
-// The public API, independent of how Turbo was loaded (the entries bind it).
+// The public API, independent of how Turbo was loaded (the entries bind it), and the wiring of the parts:
+// the cable's messages go to the renderer; its confirmations decide when the page catches up.
 import { Cable } from "./cable/cable"
-import type { ConnectionState } from "./cable/status"
+import { currentState, publishState, type ConnectionState } from "./cable/status"
+import { CatchUp, type CatchUpReason } from "./catch_up/catch_up"
+import type { TurboMorph } from "./catch_up/morph"
+import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
 import { configure, options, type CableOptions } from "./config"
 import { debug } from "./log"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 import { defineStreamSourceElement, useSourceRegistry } from "./streams/stream_source_element"
 
-let turbo: StreamSink | null = null
+/** The parts of Turbo turbo-cable uses. */
+export type TurboLike = StreamSink & TurboMorph & { session?: { refresh?(url: string): void } }
+
+const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
+
+let turbo: TurboLike | null = null
 let cable: Cable | null = null
 
 const renderer = new StreamRenderer(() => turbo!)
 
-/** The page's cable, created on first use with the options configured so far. */
-export function getCable(): Cable {
-  return (cable ??= new Cable({ deliver: (message) => renderer.render(message) }))
+const catchUp = new CatchUp(
+  {
+    ready: () => cable?.connection.state == "connected" && cable.subscriptions.settled,
+    holdMessages: () => renderer.hold(),
+    releaseMessages: () => renderer.release(),
+    turbo: () => turbo!,
+    caughtUp: () => {
+      if (currentState() == "connected") publishState({ state: "caught-up", previous: "connected" })
+    },
+  },
+  () => ({
+    strategy: options.catchUp,
+    backoff: options.backoff,
+    maxAttempts: options.catchUpAttempts,
+    settleTimeout: 2 * options.confirmTimeout,
+  }),
+)
+
+function catchUpOnConnect(): boolean {
+  return options.catchUpOnConnect || document.head?.querySelector(`meta[name="${ON_CONNECT_META}"]`)?.getAttribute("content") == "true"
 }
 
-/** The document-level connection state (also on `<html data-turbo-cable-state>`). */
+function confirmed(again: boolean, renderedAt: number): void {
+  let reason: CatchUpReason | null = null
+  if (again) reason = "reconnect"
+  else if (catchUpOnConnect()) reason = "connect"
+  else if (Date.now() - renderedAt >= options.catchUpAfter) reason = "stale-page"
+  if (reason) catchUp.request(reason)
+  else catchUp.startIfReady()
+}
+
+/** The page's cable, created on first use with the options configured so far. */
+export function getCable(): Cable {
+  return (cable ??= new Cable({
+    deliver: (message) => renderer.render(message),
+    confirmed: (_, again, renderedAt) => confirmed(again, renderedAt),
+    poll: () => catchUp.startIfReady(),
+  }))
+}
+
+/** The document-level state (also on `<html data-turbo-cable-state>`). */
 export function connectionState(): ConnectionState {
-  return cable?.state ?? "idle"
+  return currentState()
+}
+
+/** Refetches and morphs the page now (or as the configured strategy says), holding live messages meanwhile. */
+export function catchUpNow(): void {
+  catchUp.request("connect")
 }
 
 /** Binds Turbo and defines `<turbo-cable-stream-source>`; the entry points call this once. */
-export function start(turboInstance: StreamSink): void {
+export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
+  trackPageAge()
   useSourceRegistry({
-    attach: (identifier, source) => getCable().attach(identifier, source),
+    attach: (identifier, source) => getCable().attach(identifier, source, contentRenderedAt()),
     detach: (identifier, source) => getCable().detach(identifier, source),
   })
   if (!defineStreamSourceElement()) debug("<turbo-cable-stream-source> was already defined; that definition is kept")

@@ -1,6 +1,7 @@
 // Every option, its default, in one place. Read once when the cable starts, except `url` (read at every connect).
 import type { BackoffPolicy } from "./cable/backoff"
 import type { CableUrl } from "./cable/url"
+import type { CatchUpStrategy } from "./catch_up/catch_up"
 import { setDebug } from "./log"
 
 export interface CableOptions {
@@ -24,6 +25,17 @@ export interface CableOptions {
   maxSubscribeRetries: number
   /** The last source of a stream may come back within this long (navigation, morph) without an unsubscribe (ms). */
   unsubscribeDelay: number
+  /**
+   * How the page catches up after a reconnect: "morph" (refetch the URL, morph the body), "refresh"
+   * (Turbo's page refresh), "none", or a function. `<meta name="turbo-cable-catch-up">` overrides it per page.
+   */
+  catchUp: CatchUpStrategy
+  /** Catch up when a page's first confirmation comes this long (ms) after the server rendered it. */
+  catchUpAfter: number
+  /** Catch up on every first confirmation, however fast (also `<meta name="turbo-cable-catch-up-on-connect" content="true">`). */
+  catchUpOnConnect: boolean
+  /** Attempts at a refetch that fails on the network or with a 5xx, with the reconnect backoff between them. */
+  catchUpAttempts: number
 }
 
 export const defaults: Readonly<Omit<CableOptions, "url">> = {
@@ -38,6 +50,13 @@ export const defaults: Readonly<Omit<CableOptions, "url">> = {
   confirmTimeout: 2_000,
   maxSubscribeRetries: 3,
   unsubscribeDelay: 500,
+  catchUp: "morph",
+  // A page served, parsed and connected in under 1.5 s costs no second request; one whose first confirmation
+  // comes later (a slow first connect, a page left in the back/forward cache) is refetched. A fast mobile
+  // load (connect, upgrade, welcome, subscribe, confirm: ~4 round trips) stays well under it.
+  catchUpAfter: 1_500,
+  catchUpOnConnect: false,
+  catchUpAttempts: 6,
 }
 
 export const options: CableOptions = { ...defaults, backoff: { ...defaults.backoff } }

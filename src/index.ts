@@ -4,8 +4,9 @@ import { start } from "./api"
 
 start(Turbo)
 
-export { configure, connectionState, getCable, options } from "./api"
-export type { CableOptions, ConnectionState } from "./api"
+export { catchUpNow, configure, connectionState, getCable, options } from "./api"
+export type { CableOptions, ConnectionState, TurboLike } from "./api"
+export { CatchUpEvent, type CatchUpReason, type CatchUpStrategy } from "./catch_up/catch_up"
 export type { BackoffPolicy } from "./cable/backoff"
 export type { StateChange } from "./cable/status"
 export { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"

@@ -2,13 +2,13 @@
 // Sets window.Turbo (unless the page already has one, e.g. from turbo-rails) and window.TurboCable.
 import * as api from "./api"
 import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
+import { CatchUpEvent } from "./catch_up/catch_up"
 import { SourceEvent } from "./streams/events"
 import { StreamSourceElement } from "./streams/stream_source_element"
-import type { StreamSink } from "./streams/stream_renderer"
 
 declare global {
   interface Window {
-    Turbo?: StreamSink
+    Turbo?: api.TurboLike
     TurboCable?: typeof TurboCable
     /** Options set before this script runs (e.g. by an inline script above a deferred tag). */
     TurboCableConfig?: Partial<api.CableOptions>
@@ -18,6 +18,8 @@ declare global {
 const TurboCable = {
   configure: api.configure,
   connectionState: api.connectionState,
+  catchUpNow: api.catchUpNow,
+  CatchUpEvent,
   getCable: api.getCable,
   options: api.options,
   StreamSourceElement,

@@ -163,11 +163,13 @@ function itemHtml(item: Item): string {
 function livePage(listName: string): string {
   const items = (lists.get(listName)?.items ?? []).map(itemHtml).join("")
   return (
-    `<!doctype html><html><head><meta name="action-cable-url" content="${PROTOCOL.defaultPath}">` +
+    `<!doctype html><html><head><title>${escapeHtml(listName)}</title>` +
+    `<meta name="action-cable-url" content="${PROTOCOL.defaultPath}">` +
     `<script src="/dist/turbo-cable.min.js"></script></head>\n` +
     `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
     `signed-stream-name="${escapeHtml(sign(secret, listName))}"></turbo-cable-stream-source>\n` +
-    `<input id="draft" name="draft"><ul id="items">${items}</ul></body></html>\n`
+    `<input id="draft" name="draft"><textarea id="notes" name="notes"></textarea>` +
+    `<p id="count">${lists.get(listName)?.items.length ?? 0} items</p><ul id="items">${items}</ul></body></html>\n`
   )
 }
 

@@ -4,14 +4,16 @@ import { debug } from "../log"
 import { Connection, type ConnectionDelegate } from "./connection"
 import { watchPageLifecycle } from "./page_lifecycle"
 import { messageCommand, type ServerFrame } from "./protocol"
-import { publishState, type ConnectionState, type StateChange } from "./status"
+import { publishState, type StateChange } from "./status"
 import { Subscriptions, type SubscriptionSource, type SubscriptionsDelegate } from "./subscriptions"
 
 export interface CableDelegate {
   /** A message for a live subscription; called once per message, however many sources share it. */
   deliver(message: unknown, identifier: string): void
   /** A subscription was confirmed; `again` after a reconnect, when messages may have been missed. */
-  confirmed?(identifier: string, again: boolean): void
+  confirmed?(identifier: string, again: boolean, renderedAt: number): void
+  /** Every liveness poll (500 ms by default). */
+  poll?(now: number): void
   stateChanged?(change: StateChange): void
 }
 
@@ -25,12 +27,8 @@ export class Cable implements ConnectionDelegate, SubscriptionsDelegate {
     this.subscriptions = new Subscriptions(this, options)
   }
 
-  get state(): ConnectionState {
-    return this.connection.state
-  }
-
-  attach(identifier: string, source: SubscriptionSource): void {
-    this.subscriptions.attach(identifier, source)
+  attach(identifier: string, source: SubscriptionSource, renderedAt?: number): void {
+    this.subscriptions.attach(identifier, source, renderedAt)
   }
 
   detach(identifier: string, source: SubscriptionSource): void {
@@ -86,6 +84,7 @@ export class Cable implements ConnectionDelegate, SubscriptionsDelegate {
 
   poll(now: number): void {
     this.subscriptions.poll(now)
+    this.delegate.poll?.(now)
   }
 
   // Subscriptions delegate
@@ -105,8 +104,8 @@ export class Cable implements ConnectionDelegate, SubscriptionsDelegate {
     this.delegate.deliver(message, identifier)
   }
 
-  confirmed(identifier: string, again: boolean): void {
+  confirmed(identifier: string, again: boolean, renderedAt: number): void {
     debug(again ? "subscription confirmed again:" : "subscription confirmed:", identifier)
-    this.delegate.confirmed?.(identifier, again)
+    this.delegate.confirmed?.(identifier, again, renderedAt)
   }
 }

@@ -6,6 +6,7 @@ export type ConnectionState =
   | "connected" // welcomed by the server
   | "disconnected" // the line dropped; a retry is scheduled
   | "reconnecting" // a retry is under way
+  | "caught-up" // connected, and the page was refetched after a reconnect: nothing missed is missing
   | "stopped" // the server refused us for good (unauthorized, reconnect: false) or the app stopped the cable
 
 export const STATE_ATTRIBUTE = "data-turbo-cable-state"
@@ -18,7 +19,15 @@ export interface StateChange {
   reason?: string
 }
 
+let current: ConnectionState = "idle"
+
+/** The state last published. */
+export function currentState(): ConnectionState {
+  return current
+}
+
 export function publishState(change: StateChange): void {
+  current = change.state
   if (typeof document == "undefined") return
   document.documentElement.setAttribute(STATE_ATTRIBUTE, change.state)
   document.dispatchEvent(new CustomEvent<StateChange>(STATE_EVENT, { detail: change }))

@@ -17,8 +17,11 @@ export interface SubscriptionsDelegate {
   needSocket(): void
   /** A message for a subscription that has at least one source: apply it to the page. */
   deliver(message: unknown, identifier: string): void
-  /** A subscription was confirmed; `again` is true when the same subscription had been confirmed before a drop. */
-  confirmed(identifier: string, again: boolean): void
+  /**
+   * A subscription was confirmed; `again` when it had been confirmed before a drop (messages may have been
+   * missed), `renderedAt` when the content its first source belongs to was rendered.
+   */
+  confirmed(identifier: string, again: boolean, renderedAt: number): void
 }
 
 export interface SubscriptionTiming {
@@ -45,7 +48,10 @@ class Subscription {
   releaseAt: number | null = null
   held: unknown[] = []
 
-  constructor(readonly identifier: string) {}
+  constructor(
+    readonly identifier: string,
+    readonly renderedAt: number,
+  ) {}
 }
 
 export class Subscriptions {
@@ -69,10 +75,19 @@ export class Subscriptions {
     return this.byIdentifier.get(identifier)?.phase
   }
 
-  attach(identifier: string, source: SubscriptionSource): void {
+  /** True when no subscription with sources is waiting for the server. */
+  get settled(): boolean {
+    for (const subscription of this.byIdentifier.values()) {
+      if (subscription.releaseAt === null && (subscription.phase == "pending" || subscription.phase == "idle")) return false
+    }
+    return true
+  }
+
+  /** `renderedAt`: when the server rendered the content the source belongs to (for catch-up of stale pages). */
+  attach(identifier: string, source: SubscriptionSource, renderedAt: number = this.now()): void {
     let subscription = this.byIdentifier.get(identifier)
     if (!subscription) {
-      subscription = new Subscription(identifier)
+      subscription = new Subscription(identifier, renderedAt)
       this.byIdentifier.set(identifier, subscription)
       this.delegate.needSocket()
       this.subscribe(subscription)
@@ -127,7 +142,7 @@ export class Subscriptions {
     // Released while the subscribe was in flight: unsubscribe now, after the server has it, never before.
     if (subscription.releaseAt !== null) return this.release(subscription)
     subscription.sources.forEach((source) => source.subscriptionConfirmed())
-    this.delegate.confirmed(identifier, again)
+    this.delegate.confirmed(identifier, again, subscription.renderedAt)
   }
 
   reject(identifier: string): void {

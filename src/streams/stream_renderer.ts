@@ -35,11 +35,29 @@ export function streamHtml(message: unknown): string | null {
 }
 
 export class StreamRenderer {
+  /** Messages held while the page catches up, applied in order afterwards. */
+  private held: string[] | null = null
+
   constructor(private readonly sink: () => StreamSink) {}
 
   render(message: unknown): void {
     const html = streamHtml(message)
     if (html === null) return debug("message ignored, not a Turbo Stream:", message)
+    if (this.held) this.held.push(html)
+    else this.apply(html)
+  }
+
+  hold(): void {
+    this.held ??= []
+  }
+
+  release(): void {
+    const held = this.held ?? []
+    this.held = null
+    for (const html of held) this.apply(html)
+  }
+
+  private apply(html: string): void {
     try {
       this.sink().renderStreamMessage(html)
     } catch (error) {

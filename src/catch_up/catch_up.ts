@@ -1,0 +1,157 @@
+// After a reconnect (or on a page born stale) the page may have missed broadcasts: fetch it again and
+// morph it into place, holding live messages until the page is current, then applying them in order.
+import { reconnectDelay, type BackoffPolicy } from "../cable/backoff"
+import { debug } from "../log"
+import { morphBody, type TurboMorph } from "./morph"
+import { captureUserState } from "./preserve"
+
+/** Why a catch-up runs. */
+export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "restored"
+
+/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
+export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
+
+export const CatchUpEvent = {
+  /** Before a catch-up; cancelable. `detail: {reason, strategy}`. */
+  before: "turbo-cable:before-catch-up",
+  /** The page is current again. `detail: {reason, strategy, duration}`. */
+  caughtUp: "turbo-cable:caught-up",
+  /** The catch-up gave up (a 4xx, a redirect away, or retries spent). `detail: {reason, error}`. */
+  failed: "turbo-cable:catch-up-failed",
+} as const
+
+export const STRATEGY_META = "turbo-cable-catch-up"
+export const CATCH_UP_HEADER = "X-Turbo-Cable-Catch-Up"
+
+export interface CatchUpHost {
+  /** True when every subscription that should be confirmed is: a refetch now misses nothing. */
+  ready(): boolean
+  /** Hold incoming messages / apply the held ones in order. */
+  holdMessages(): void
+  releaseMessages(): void
+  turbo(): TurboMorph & { session?: { refresh?(url: string): void } }
+  caughtUp(reason: CatchUpReason): void
+}
+
+export interface CatchUpSettings {
+  strategy: CatchUpStrategy
+  backoff: BackoffPolicy
+  /** Attempts at a refetch that failed on the network or with a 5xx. */
+  maxAttempts: number
+  /** Longest wait for subscriptions to confirm before catching up anyway (ms). */
+  settleTimeout: number
+}
+
+class GiveUp extends Error {}
+
+/** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
+export function pageStrategy(configured: CatchUpStrategy, doc: Document = document): CatchUpStrategy {
+  const meta = doc.head?.querySelector<HTMLMetaElement>(`meta[name="${STRATEGY_META}"]`)?.content
+  return meta == "morph" || meta == "refresh" || meta == "none" ? meta : configured
+}
+
+export class CatchUp {
+  private running = false
+  private requested: { reason: CatchUpReason; at: number } | null = null
+
+  constructor(
+    private readonly host: CatchUpHost,
+    private readonly settings: () => CatchUpSettings,
+  ) {}
+
+  /** Asks for a catch-up; many requests before it starts, or while one runs, make one more, not many. */
+  request(reason: CatchUpReason): void {
+    if (pageStrategy(this.settings().strategy) == "none") return debug("catch-up skipped: strategy none")
+    this.requested ??= { reason, at: Date.now() }
+    this.startIfReady()
+  }
+
+  /** Called when subscriptions settle and on every poll. */
+  startIfReady(): void {
+    if (this.running || !this.requested) return
+    const waited = Date.now() - this.requested.at
+    if (!this.host.ready() && waited < this.settings().settleTimeout) return
+    const { reason } = this.requested
+    this.requested = null
+    this.running = true
+    this.run(reason).finally(() => {
+      this.running = false
+      this.startIfReady()
+    })
+  }
+
+  private async run(reason: CatchUpReason): Promise<void> {
+    const strategy = pageStrategy(this.settings().strategy)
+    const strategyName = typeof strategy == "function" ? "custom" : strategy
+    if (!dispatch(CatchUpEvent.before, { reason, strategy: strategyName }, true)) return debug("catch-up canceled by the app")
+    const started = performance.now()
+    debug("catching up:", reason, strategyName)
+    this.host.holdMessages()
+    try {
+      if (typeof strategy == "function") await strategy(reason)
+      else if (strategy == "refresh") await this.turboRefresh()
+      else await this.refetchAndMorph()
+      this.host.releaseMessages()
+      this.host.caughtUp(reason)
+      dispatch(CatchUpEvent.caughtUp, { reason, strategy: strategyName, duration: performance.now() - started })
+    } catch (error) {
+      this.host.releaseMessages()
+      debug("catch-up failed:", error)
+      dispatch(CatchUpEvent.failed, { reason, error: error instanceof Error ? error.message : String(error) })
+    }
+  }
+
+  private async refetchAndMorph(): Promise<void> {
+    const url = location.href
+    const page = await this.fetchPage(url)
+    // The user may have navigated away while the page was in flight.
+    if (location.href != url) return
+    const state = captureUserState()
+    await morphBody(page, this.host.turbo())
+    state.restore()
+  }
+
+  private async fetchPage(url: string): Promise<Document> {
+    const { maxAttempts, backoff } = this.settings()
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(url, {
+          credentials: "same-origin",
+          cache: "no-store",
+          headers: { Accept: "text/html, application/xhtml+xml", [CATCH_UP_HEADER]: "1" },
+        })
+        if (response.redirected && new URL(response.url).pathname != new URL(url).pathname) {
+          throw new GiveUp(`the page now redirects to ${response.url}`)
+        }
+        if (response.status >= 400 && response.status < 500) throw new GiveUp(`the page answered ${response.status}`)
+        if (!response.ok) throw new Error(`the page answered ${response.status}`)
+        if (!/html/.test(response.headers.get("content-type") ?? "")) throw new GiveUp("the page is not HTML")
+        return new DOMParser().parseFromString(await response.text(), "text/html")
+      } catch (error) {
+        if (error instanceof GiveUp || attempt + 1 >= maxAttempts) throw error
+        const delay = reconnectDelay(attempt, backoff)
+        debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
+        await new Promise((resolve) => setTimeout(resolve, delay))
+      }
+    }
+  }
+
+  private turboRefresh(): Promise<void> {
+    const session = this.host.turbo().session
+    if (!session?.refresh) return this.refetchAndMorph()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, 10_000)
+      function done() {
+        clearTimeout(timer)
+        document.removeEventListener("turbo:load", done)
+        resolve()
+      }
+      document.addEventListener("turbo:load", done)
+      session.refresh!(location.href)
+    })
+  }
+}
+
+function dispatch(name: string, detail: object, cancelable = false): boolean {
+  return document.dispatchEvent(new CustomEvent(name, { detail, cancelable }))
+}

@@ -1,0 +1,42 @@
+// Brings the page's body to the server's current version, in place, keeping what the user has.
+import { ELEMENT_NAME } from "../streams/stream_source_element"
+import { isDirty } from "./preserve"
+
+type MorphCallbacks = { beforeNodeMorphed(current: Node, next?: Node): boolean }
+
+/** Turbo 8.0.13 and later export idiomorph, wrapped with Turbo's morph events and permanent elements. */
+export interface TurboMorph {
+  morphElements?(current: Element, next: Element, options: { callbacks: MorphCallbacks }): void
+}
+
+/** Nodes the morph leaves exactly as they are. */
+export function keepAsIs(node: Node): boolean {
+  if (!(node instanceof Element)) return false
+  // Stream sources stay the same elements, so their subscriptions see no churn.
+  if (node.localName == ELEMENT_NAME) return true
+  if (node.hasAttribute("data-turbo-permanent")) return true
+  return isDirty(node)
+}
+
+const callbacks: MorphCallbacks = {
+  // Turbo asks the same question before removing a node (with no `next`): a source the server no longer
+  // renders goes, a field the user typed into stays.
+  beforeNodeMorphed: (current, next) => (next === undefined ? !isDirty(current as Element) : !keepAsIs(current)),
+}
+
+export async function morphBody(next: Document, turbo: TurboMorph): Promise<void> {
+  if (next.title) document.title = next.title
+  if (turbo.morphElements) {
+    // Turbo's own morph: apps' turbo:before-morph-element listeners protect their elements here too.
+    turbo.morphElements(document.body, next.body, { callbacks })
+  } else {
+    const { Idiomorph } = await import("idiomorph")
+    Idiomorph.morph(document.body, next.body, {
+      callbacks: {
+        ...callbacks,
+        beforeNodeAdded: (node: Node) => !(node instanceof Element && node.id && node.hasAttribute("data-turbo-permanent") && document.getElementById(node.id)),
+        beforeNodeRemoved: (node: Node) => callbacks.beforeNodeMorphed(node),
+      },
+    })
+  }
+}

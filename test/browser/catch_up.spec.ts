@@ -1,0 +1,229 @@
+// After a restart, a dead line, a frozen page or a slow first connect, the page shows what it missed,
+// without a reload, keeping what the user typed.
+import type { Page } from "@playwright/test"
+import { expect, test } from "./fixtures"
+
+let listCount = 0
+const newList = () => `list-${Date.now()}-${listCount++}`
+
+async function openLive(page: Page, app: string, list: string) {
+  await page.goto(`${app}/test/live/${list}`)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  // A marker that a reload would lose.
+  await page.evaluate(() => ((window as any).notReloaded = true))
+}
+
+function countRefetches(page: Page): { count: number } {
+  const counter = { count: 0 }
+  page.on("request", (request) => {
+    if (request.headers()["x-turbo-cable-catch-up"]) counter.count++
+  })
+  return counter
+}
+
+test("a restarted server is rejoined and the page shows writes made while it was down, keeping typed input", async ({ page, server }) => {
+  const list = newList()
+  await server.post("/items", { list, text: "before" })
+  await openLive(page, server.app, list)
+  await expect(page.locator("#items li")).toHaveText(["before"])
+  await page.locator("#draft").fill("half-typed")
+  await page.locator("#notes").fill("my notes")
+  await page.locator("#draft").focus()
+  await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).setSelectionRange(2, 5))
+
+  await server.post("/stop")
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /disconnected|reconnecting/)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  await server.post("/items", { list, text: "written while down" })
+  await server.post("/start")
+
+  await expect(page.locator("#items li")).toHaveText(["before", "written while down"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  await expect(page.locator("#count")).toHaveText("2 items")
+  await expect(page.locator("#draft")).toHaveValue("half-typed")
+  await expect(page.locator("#notes")).toHaveValue("my notes")
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("draft")
+  expect(await page.evaluate(() => [(document.activeElement as HTMLInputElement).selectionStart, (document.activeElement as HTMLInputElement).selectionEnd])).toEqual([2, 5])
+
+  await server.post("/items", { list, text: "live again" })
+  await expect(page.locator("#items li")).toHaveText(["before", "written while down", "live again"])
+})
+
+test("the stream source survives the morph: no unsubscribe, one subscribe per connection", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const source = await page.locator("turbo-cable-stream-source").elementHandle()
+  await server.clearCommands()
+  await server.post("/kill")
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  expect(await page.evaluate((element) => element!.isConnected, source)).toBe(true)
+  const commands = await server.commands()
+  expect(commands.map((c) => c.command)).toEqual(["subscribe"])
+  await expect.poll(() => server.subscriptions(list)).toBe(1)
+})
+
+test("a frozen server (no pings, no FIN) is noticed within two ping intervals and recovered from", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const frozenAt = Date.now()
+  server.process.kill("SIGSTOP")
+  try {
+    await expect(page.locator("html")).not.toHaveAttribute("data-turbo-cable-state", /connected|caught-up/, { timeout: 9_000 })
+    const noticedAfter = Date.now() - frozenAt
+    expect(noticedAfter).toBeLessThan(8_000)
+  } finally {
+    server.process.kill("SIGCONT")
+  }
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /connected|caught-up/, { timeout: 15_000 })
+  await server.post("/items", { list, text: "after the freeze" })
+  await expect(page.locator("#items li")).toHaveText(["after the freeze"])
+})
+
+test("a page frozen through the Page Lifecycle shows the writes made meanwhile soon after it resumes", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
+  await server.post("/items", { list, text: "while frozen 1" })
+  await server.post("/items", { list, text: "while frozen 2" })
+  await page.waitForTimeout(1_000)
+  await cdp.send("Page.setWebLifecycleState", { state: "active" })
+  await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2"], { timeout: 5_000 })
+})
+
+test("a page frozen while the server dropped its socket catches up after it resumes", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
+  await server.post("/kill")
+  await server.post("/items", { list, text: "missed while frozen" })
+  await page.waitForTimeout(1_000)
+  const resumedAt = Date.now()
+  await cdp.send("Page.setWebLifecycleState", { state: "active" })
+  await expect(page.locator("#items li")).toHaveText(["missed while frozen"], { timeout: 5_000 })
+  expect(Date.now() - resumedAt).toBeLessThan(3_000)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+})
+
+test("messages that arrive during the refetch are applied after the morph, once each, in order", async ({ page, server }) => {
+  const list = newList()
+  await server.post("/items", { list, text: "one" })
+  await openLive(page, server.app, list)
+  let release!: () => void
+  const held = new Promise<void>((done) => (release = done))
+  let sawRefetch!: () => void
+  const refetching = new Promise<void>((done) => (sawRefetch = done))
+  await page.route(`**/test/live/${list}`, async (route) => {
+    if (!route.request().headers()["x-turbo-cable-catch-up"]) return route.continue()
+    sawRefetch()
+    await held
+    await route.continue()
+  })
+  await server.post("/kill")
+  await refetching
+  // Written after the refetch left but before the server renders it: in the page AND on the socket.
+  await server.post("/items", { list, text: "two" })
+  release()
+  await page.waitForTimeout(300)
+  await server.post("/items", { list, text: "three" })
+  await expect(page.locator("#items li")).toHaveText(["one", "two", "three"])
+  await page.waitForTimeout(500)
+  await expect(page.locator("#items li")).toHaveText(["one", "two", "three"])
+})
+
+test("a failed refetch is retried with backoff", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  let failures = 0
+  await page.route(`**/test/live/${list}`, async (route) => {
+    if (route.request().headers()["x-turbo-cable-catch-up"] && failures < 2) {
+      failures++
+      return route.fulfill({ status: 503, body: "booting" })
+    }
+    await route.continue()
+  })
+  await server.post("/stop")
+  await server.post("/items", { list, text: "missed" })
+  await server.post("/start")
+  await expect(page.locator("#items li")).toHaveText(["missed"], { timeout: 10_000 })
+  expect(failures).toBe(2)
+})
+
+test("one refetch serves every stream on the page", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const refetches = countRefetches(page)
+  for (const extra of ["a", "b", "c"]) {
+    const signed = await server.sign(`${list}-${extra}`)
+    await page.evaluate((signed) => {
+      const element = document.createElement("turbo-cable-stream-source")
+      element.setAttribute("channel", "Turbo::StreamsChannel")
+      element.setAttribute("signed-stream-name", signed)
+      document.body.append(element)
+    }, signed)
+  }
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(4)
+  await server.post("/kill")
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  await page.waitForTimeout(1_000)
+  expect(refetches.count).toBe(1)
+})
+
+test("a normal fast page load costs no second request", async ({ page, server }) => {
+  const list = newList()
+  const refetches = countRefetches(page)
+  await openLive(page, server.app, list)
+  await page.waitForTimeout(2_000)
+  expect(refetches.count).toBe(0)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+})
+
+test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
+  const list = newList()
+  await page.route("**/dist/turbo-cable.min.js", async (route) => {
+    await new Promise((done) => setTimeout(done, 2_500))
+    await route.continue()
+  })
+  const loading = page.goto(`${server.app}/test/live/${list}`)
+  await page.waitForTimeout(800)
+  await server.post("/items", { list, text: "between render and subscribe" })
+  await loading
+  await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+})
+
+test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the app can cancel one", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const refetches = countRefetches(page)
+  await page.evaluate(() => document.head.insertAdjacentHTML("beforeend", `<meta name="turbo-cable-catch-up" content="none">`))
+  await server.post("/kill")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
+  await page.waitForTimeout(1_000)
+  expect(refetches.count).toBe(0)
+
+  await page.evaluate(() => {
+    document.querySelector('meta[name="turbo-cable-catch-up"]')!.remove()
+    document.addEventListener("turbo-cable:before-catch-up", (event) => {
+      ;(window as any).canceled = (event as CustomEvent).detail.reason
+      event.preventDefault()
+    })
+  })
+  await server.post("/kill")
+  await expect.poll(() => page.evaluate(() => (window as any).canceled)).toBe("reconnect")
+  await page.waitForTimeout(500)
+  expect(refetches.count).toBe(0)
+})
+
+test("the refresh strategy uses Turbo's page refresh", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  await page.evaluate(() => (window as any).TurboCable.configure({ catchUp: "refresh" }))
+  await server.post("/stop")
+  await server.post("/items", { list, text: "via refresh" })
+  await server.post("/start")
+  await expect(page.locator("#items li")).toHaveText(["via refresh"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+})
