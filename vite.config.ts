@@ -6,6 +6,8 @@ import { defineConfig } from "vite"
 export default defineConfig(({ mode }) => {
   if (mode == "script") {
     return {
+      // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
+      resolve: { alias: { idiomorph: resolve(import.meta.dirname, "src/catch_up/idiomorph_from_turbo.ts") } },
       build: {
         emptyOutDir: false,
         target: "es2020",

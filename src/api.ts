@@ -7,6 +7,7 @@ import type { TurboMorph } from "./catch_up/morph"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
 import { configure, options, type CableOptions } from "./config"
 import { debug } from "./log"
+import { speedUpDuplicateRemoval } from "./streams/duplicate_lookup"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 import { defineStreamSourceElement, useSourceRegistry } from "./streams/stream_source_element"
 
@@ -51,8 +52,16 @@ function confirmed(again: boolean, renderedAt: number): void {
   else catchUp.startIfReady()
 }
 
+function tuneTurbo(): void {
+  if (!options.fastDuplicateRemoval) return
+  const streamElement = customElements.get("turbo-stream")
+  if (streamElement) speedUpDuplicateRemoval(streamElement)
+  else customElements.whenDefined("turbo-stream").then(speedUpDuplicateRemoval)
+}
+
 /** The page's cable, created on first use with the options configured so far. */
 export function getCable(): Cable {
+  if (!cable) tuneTurbo()
   return (cable ??= new Cable({
     deliver: (message) => renderer.render(message),
     confirmed: (_, again, renderedAt) => confirmed(again, renderedAt),

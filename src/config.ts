@@ -36,6 +36,11 @@ export interface CableOptions {
   catchUpOnConnect: boolean
   /** Attempts at a refetch that fails on the network or with a 5xx, with the reconnect backoff between them. */
   catchUpAttempts: number
+  /**
+   * Let Turbo's <turbo-stream> find the elements an append repeats by id lookup instead of scanning every
+   * child of the target (same result; see streams/duplicate_lookup.ts). Read when the cable starts.
+   */
+  fastDuplicateRemoval: boolean
 }
 
 export const defaults: Readonly<Omit<CableOptions, "url">> = {
@@ -57,6 +62,7 @@ export const defaults: Readonly<Omit<CableOptions, "url">> = {
   catchUpAfter: 1_500,
   catchUpOnConnect: false,
   catchUpAttempts: 6,
+  fastDuplicateRemoval: true,
 }
 
 export const options: CableOptions = { ...defaults, backoff: { ...defaults.backoff } }

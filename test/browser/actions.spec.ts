@@ -89,3 +89,33 @@ test("scripts inside a stream run", async ({ page, server }) => {
   await server.broadcast("actions", stream("append", "target", `<script>document.getElementById("target").dataset.ran = "yes"</script>`))
   await expect(page.locator("#target")).toHaveAttribute("data-ran", "yes")
 })
+
+test.describe("duplicate removal by id lookup gives Turbo's result", () => {
+  test("before and after replace siblings whose ids the template repeats", async ({ page, server }) => {
+    await page.evaluate(() => (document.getElementById("items")!.innerHTML = `<li id="a">a</li><li id="b">b</li><li id="c">c</li>`))
+    await server.broadcast("actions", stream("after", "a", `<li id="c">c moved</li>`))
+    await expect(page.locator("#items li")).toHaveText(["a", "c moved", "b"])
+    await server.broadcast("actions", stream("before", "a", `<li id="b">b moved</li><li>no id</li>`))
+    await expect(page.locator("#items li")).toHaveText(["b moved", "no id", "a", "c moved"])
+  })
+
+  test("targets= with several lists: each list loses its own duplicate", async ({ page, server }) => {
+    await page.evaluate(() => {
+      document.getElementById("target")!.innerHTML = `<ul class="list"><li id="x1">one</li></ul><ul class="list"><li id="x2">two</li></ul>`
+    })
+    await server.broadcast("actions", `<turbo-stream action="append" targets=".list"><template><li id="x2">new</li></template></turbo-stream>`)
+    await expect(page.locator(".list").first().locator("li")).toHaveText(["one", "new"])
+    await expect(page.locator(".list").nth(1).locator("li")).toHaveText(["new"])
+  })
+
+  test("an id held elsewhere in the page is not removed", async ({ page, server }) => {
+    await page.evaluate(() => document.getElementById("target")!.insertAdjacentHTML("beforeend", `<p id="elsewhere">kept</p>`))
+    await server.broadcast("actions", stream("append", "items", `<li id="elsewhere">appended</li>`))
+    await expect(page.locator("#target #elsewhere")).toHaveText("kept")
+    await expect(page.locator("#items #elsewhere")).toHaveText("appended")
+  })
+
+  test("the <turbo-stream> class in use carries the lookup", async ({ page }) => {
+    expect(await page.evaluate(() => (customElements.get("turbo-stream")!.prototype as any)[Symbol.for("turbo-cable.duplicate-lookup")])).toBe(true)
+  })
+})
