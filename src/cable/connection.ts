@@ -81,7 +81,9 @@ export class Connection {
     if (this.wakeBackoff) {
       debug("retrying now:", why)
       this.wakeBackoff()
-    } else if (this.state == "connected" && this.clock.now() - this.monitor.lastFrameAt >= options.staleAfter / 2) {
+    } else if (this.state == "connected" && this.clock.now() - this.monitor.lastFrameAt >= (options.staleAfter * 2) / 3) {
+      // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
+      // slack for jitter, so a focus or a visibility change never drops a line that is fine.
       this.drop(why)
     }
   }

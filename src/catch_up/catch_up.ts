@@ -22,6 +22,7 @@ export const CatchUpEvent = {
 
 export const STRATEGY_META = "turbo-cable-catch-up"
 export const CATCH_UP_HEADER = "X-Turbo-Cable-Catch-Up"
+const REFETCH_TIMEOUT = 10_000
 
 export interface CatchUpHost {
   /** True when every subscription that should be confirmed is: a refetch now misses nothing. */
@@ -114,11 +115,15 @@ export class CatchUp {
   private async fetchPage(url: string): Promise<Document> {
     const { maxAttempts, backoff } = this.settings()
     for (let attempt = 0; ; attempt++) {
+      // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
+      const abort = new AbortController()
+      const timer = setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
       try {
         const response = await fetch(url, {
           credentials: "same-origin",
           cache: "no-store",
           headers: { Accept: "text/html, application/xhtml+xml", [CATCH_UP_HEADER]: "1" },
+          signal: abort.signal,
         })
         if (response.redirected && new URL(response.url).pathname != new URL(url).pathname) {
           throw new GiveUp(`the page now redirects to ${response.url}`)
@@ -132,6 +137,8 @@ export class CatchUp {
         const delay = reconnectDelay(attempt, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
         await new Promise((resolve) => setTimeout(resolve, delay))
+      } finally {
+        clearTimeout(timer)
       }
     }
   }
