@@ -1,0 +1,88 @@
+// Starts the demo (`node --import tsx demo/main.ts`) as a child process on a free port with its own data
+// directory, reads the URL it prints, and stops it by the process id it was started with. `restart()`
+// keeps the port and the data, as a deploy would.
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+const root = resolve(import.meta.dirname, "../..")
+const READY = /^turbo-cable demo: (http:\/\/\S+)$/m
+
+export interface DemoServer {
+  readonly url: string
+  readonly dataDir: string
+  /** Stored records of one type ("message", "topic", "read"), as the store wrote them. */
+  records(type?: string): Array<Record<string, any>>
+  /** The raw store file. */
+  storeBytes(): Buffer
+  /** SIGTERM (the server tells its sockets it is restarting) and wait for the process to end. */
+  stop(): Promise<void>
+  /** Start again on the same port with the same data. */
+  start(): Promise<void>
+  /** Stop for good and remove the data directory. */
+  dispose(): Promise<void>
+}
+
+function spawnDemo(port: number, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", resolve(root, "demo/main.ts")], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DEMO_DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stderr = ""
+  child.stderr!.on("data", (chunk) => (stderr += chunk))
+  return new Promise((done, fail) => {
+    let out = ""
+    const timer = setTimeout(() => fail(new Error(`demo server did not start:\n${stderr}`)), 30_000)
+    child.stdout!.on("data", (chunk) => {
+      out += chunk
+      const match = READY.exec(out)
+      if (match) {
+        clearTimeout(timer)
+        done({ child, url: match[1] })
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      fail(new Error(`demo server exited (${code}):\n${stderr}`))
+    })
+  })
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((done) => child.once("exit", done))
+  child.kill("SIGTERM")
+  await Promise.race([exited, new Promise((done) => setTimeout(done, 6_000))])
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill("SIGKILL")
+    await exited
+  }
+}
+
+export async function startDemoServer(): Promise<DemoServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "turbo-cable-demo-test-"))
+  let { child, url } = await spawnDemo(0, dataDir)
+  const port = Number(new URL(url).port)
+  const storeFile = join(dataDir, "chat.jsonl")
+  return {
+    url,
+    dataDir,
+    storeBytes: () => readFileSync(storeFile),
+    records: (type) =>
+      readFileSync(storeFile, "utf8")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line))
+        .filter((record) => type === undefined || record.type === type),
+    stop: () => stopChild(child),
+    start: async () => {
+      ;({ child } = await spawnDemo(port, dataDir))
+    },
+    dispose: async () => {
+      await stopChild(child)
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
