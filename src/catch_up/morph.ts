@@ -2,7 +2,7 @@
 import { ELEMENT_NAME } from "../streams/stream_source_element"
 import { isDirty } from "./preserve"
 
-type MorphCallbacks = { beforeNodeMorphed(current: Node, next?: Node): boolean }
+type MorphCallbacks = { beforeNodeMorphed(current: Node): boolean }
 
 /** Turbo 8.0.13 and later export idiomorph, wrapped with Turbo's morph events and permanent elements. */
 export interface TurboMorph {
@@ -18,11 +18,9 @@ export function keepAsIs(node: Node): boolean {
   return isDirty(node)
 }
 
-const callbacks: MorphCallbacks = {
-  // Turbo asks the same question before removing a node (with no `next`): a source the server no longer
-  // renders goes, a field the user typed into stays.
-  beforeNodeMorphed: (current, next) => (next === undefined ? !isDirty(current as Element) : !keepAsIs(current)),
-}
+// Turbo asks the same question before removing a node: a source added by script (absent from the refetched
+// HTML) and a field the user typed into stay too.
+const callbacks: MorphCallbacks = { beforeNodeMorphed: (current) => !keepAsIs(current) }
 
 export async function morphBody(next: Document, turbo: TurboMorph): Promise<void> {
   if (next.title) document.title = next.title

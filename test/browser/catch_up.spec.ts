@@ -227,3 +227,21 @@ test("the refresh strategy uses Turbo's page refresh", async ({ page, server }) 
   await expect(page.locator("#items li")).toHaveText(["via refresh"], { timeout: 10_000 })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
 })
+
+test("sources added by script, absent from the refetched page, stay subscribed through a catch-up", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const signed = await server.sign(`${list}-extra`)
+  await page.evaluate((signed) => {
+    const element = document.createElement("turbo-cable-stream-source")
+    element.id = "extra"
+    element.setAttribute("channel", "Turbo::StreamsChannel")
+    element.setAttribute("signed-stream-name", signed)
+    document.body.append(element)
+  }, signed)
+  await expect(page.locator("#extra")).toHaveAttribute("connected", "")
+  await server.post("/kill")
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  await expect(page.locator("#extra")).toHaveAttribute("connected", "")
+  await expect.poll(() => server.subscriptions(`${list}-extra`)).toBe(1)
+})
