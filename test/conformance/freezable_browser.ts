@@ -1,0 +1,119 @@
+// A Chromium whose pages CDP's Page.setWebLifecycleState can really freeze.
+//
+// Playwright turns on focus emulation (Emulation.setFocusEmulationEnabled) for every page it opens, and a
+// page under focus emulation stays visible: `Page.setWebLifecycleState {state: "frozen"}` then answers
+// success but does nothing (no visibilitychange, no freeze event, timers and socket messages keep
+// running). Playwright skips that override only for the default context of a browser it attached to
+// with `connectOverCDP(..., {noDefaults: true})`, so that is what this does: it starts Debian's Chromium
+// itself (headless, the flags of playwright.config.ts) and attaches to it. The process is ended by its pid.
+import { spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { chromium, type Browser, type CDPSession, type Page } from "@playwright/test"
+
+export interface FreezableBrowser {
+  newPage(): Promise<Page>
+  close(): Promise<void>
+}
+
+export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), "turbo-cable-chromium-"))
+  const child = spawn(
+    process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    [
+      "--headless",
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profile}`,
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "about:blank",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  )
+  const kill = () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")
+  process.on("exit", kill)
+  let browser: Browser | undefined
+  try {
+    const endpoint = await new Promise<string>((done, fail) => {
+      let stderr = ""
+      const timer = setTimeout(() => fail(new Error(`chromium did not start:\n${stderr}`)), 20_000)
+      child.stderr!.on("data", (chunk) => {
+        stderr += chunk
+        const match = stderr.match(/DevTools listening on (ws:\/\/\S+)/)
+        if (match) {
+          clearTimeout(timer)
+          done(match[1])
+        }
+      })
+      child.once("exit", (code) => fail(new Error(`chromium exited (${code}):\n${stderr}`)))
+    })
+    // Keep draining stderr so Chromium never blocks on a full pipe.
+    child.stderr!.resume()
+    browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, isLocal: true })
+  } catch (error) {
+    kill()
+    rmSync(profile, { recursive: true, force: true })
+    throw error
+  }
+  const context = browser.contexts()[0]
+  return {
+    newPage: () => context.newPage(),
+    async close() {
+      await browser!.close().catch(() => {})
+      const exited = new Promise((done) => child.once("exit", done))
+      if (kill()) await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))])
+      process.off("exit", kill)
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}
+
+const sessions = new WeakMap<Page, CDPSession>()
+
+/**
+ * Freezes `page` through the Page Lifecycle, as Chrome does to a background tab: the page turns hidden,
+ * gets `freeze`, and runs nothing more (no timers, no socket events) until resumed.
+ */
+export async function freezePage(page: Page): Promise<void> {
+  let cdp = sessions.get(page)
+  if (!cdp) sessions.set(page, (cdp = await page.context().newCDPSession(page)))
+  await page.evaluate(() => {
+    const w = window as any
+    w.__lifecycle = []
+    if (!w.__lifecycleWatched) {
+      w.__lifecycleWatched = true
+      for (const name of ["freeze", "resume", "visibilitychange"]) {
+        document.addEventListener(name, () => w.__lifecycle.push(name == "visibilitychange" ? document.visibilityState : name))
+      }
+    }
+  })
+  // A page shown by an earlier resumePage is kept visible by that emulation: let it go first.
+  await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: false })
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
+}
+
+/**
+ * Resumes a page frozen by freezePage and shows it again (the user comes back to the tab), checking that it
+ * really was frozen. Resolves with the time of the resume (Date.now()).
+ */
+export async function resumePage(page: Page): Promise<number> {
+  const cdp = sessions.get(page)
+  if (!cdp) throw new Error("resumePage without freezePage")
+  const resumedAt = Date.now()
+  await cdp.send("Page.setWebLifecycleState", { state: "active" })
+  // Page.setWebLifecycleState leaves the page hidden; focus emulation makes it visible and focused.
+  await cdp.send("Emulation.setFocusEmulationEnabled", { enabled: true })
+  // Frozen, a page runs no script: this answers only once it has resumed.
+  const lifecycle: string[] = await page.evaluate(() => (window as any).__lifecycle.slice())
+  if (!["hidden", "freeze", "resume"].every((event) => lifecycle.includes(event))) {
+    throw new Error(`the page was not frozen (lifecycle events seen: ${JSON.stringify(lifecycle)})`)
+  }
+  return resumedAt
+}

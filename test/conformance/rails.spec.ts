@@ -1,0 +1,341 @@
+// Conformance against a REAL Rails server: Debian's Rails 6.1 Action Cable under puma, two processes
+// behind one Redis (test/conformance/rails_app, started by test/support/rails_server.ts). The pages are
+// rendered by Rails with turbo-rails' markup, stream names are signed and verified as turbo-rails does,
+// and the connection is authenticated by a signed cookie. What is asserted is what the user sees: the
+// list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
+import { expect, test, type Page, type WebSocket } from "@playwright/test"
+import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "./freezable_browser"
+
+const A = 0
+const B = 1
+let rails: RailsServers
+
+test.describe.configure({ mode: "serial", timeout: 90_000 })
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000)
+  const started = Date.now()
+  rails = await startRailsServers({ servers: 2 })
+  console.log(`rails: redis + 2 puma processes up in ${Date.now() - started} ms (boots: A ${rails.bootTimes(A)} ms, B ${rails.bootTimes(B)} ms)`)
+})
+
+test.afterAll(async () => {
+  await rails?.stopAll()
+})
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+let listCount = 0
+const newList = () => `list-${Date.now()}-${listCount++}`
+
+/** What the page saw, with wall-clock times (the browser and this runner share the machine's clock). */
+async function watchPage(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as any
+    w.__states = [] as Array<{ state: string; reason?: string; at: number }>
+    w.__seen = {} as Record<string, number>
+    document.addEventListener("turbo-cable:state", (event) => {
+      const { state, reason } = (event as CustomEvent).detail
+      w.__states.push({ state, reason, at: Date.now() })
+    })
+    new MutationObserver((mutations) => {
+      const now = Date.now()
+      for (const mutation of mutations) {
+        for (const node of mutation.addedNodes) {
+          if (!(node instanceof Element)) continue
+          for (const li of node.matches("li") ? [node] : node.querySelectorAll("li")) if (li.id && !(li.id in w.__seen)) w.__seen[li.id] = now
+        }
+      }
+    }).observe(document, { childList: true, subtree: true })
+  })
+}
+
+const states = (page: Page): Promise<Array<{ state: string; reason?: string; at: number }>> => page.evaluate(() => (window as any).__states)
+const seenAt = (page: Page, id: string): Promise<number | undefined> => page.evaluate((id) => (window as any).__seen[id], id)
+
+/** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
+async function openLive(page: Page, server: number, list: string): Promise<void> {
+  await watchPage(page)
+  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
+  await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}`)
+  await expect(page.locator("#server")).toHaveText(String.fromCharCode(65 + server))
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  // A marker that a reload would lose.
+  await page.evaluate(() => ((window as any).notReloaded = true))
+}
+
+/** Each item once, nothing else in the list. */
+async function expectNoDuplicates(page: Page): Promise<void> {
+  const ids = await page.locator("#items li").evaluateAll((items) => items.map((li) => li.id))
+  expect(ids.every((id) => /^item_\d+$/.test(id))).toBe(true)
+  expect(new Set(ids).size).toBe(ids.length)
+}
+
+interface Frame {
+  socket: number
+  at: number
+  data: Record<string, any>
+}
+
+/** Every frame received and sent on every socket the page opens, parsed, in order. */
+function recordWire(page: Page): { sockets: WebSocket[]; received: Frame[]; sent: Frame[] } {
+  const wire = { sockets: [] as WebSocket[], received: [] as Frame[], sent: [] as Frame[] }
+  page.on("websocket", (socket) => {
+    const index = wire.sockets.push(socket) - 1
+    const parse = (payload: string | Buffer) => {
+      try {
+        return JSON.parse(String(payload))
+      } catch {
+        return { raw: String(payload) }
+      }
+    }
+    socket.on("framereceived", ({ payload }) => wire.received.push({ socket: index, at: Date.now(), data: parse(payload) }))
+    socket.on("framesent", ({ payload }) => wire.sent.push({ socket: index, at: Date.now(), data: parse(payload) }))
+  })
+  return wire
+}
+
+const itemIdsIn = (message: string): string[] => [...message.matchAll(/<li id="(item_\d+)"/g)].map((match) => match[1])
+
+test("two processes behind one Redis: a write on either reaches the pages on both", async ({ page, context }) => {
+  const list = newList()
+  await openLive(page, A, list)
+  const other = await context.newPage()
+  await openLive(other, B, list)
+
+  const [viaB] = await rails.write(list, "written through B", { via: B })
+  await expect(page.locator("#items li")).toHaveText(["written through B"])
+  await expect(page.locator(`#item_${viaB}`)).toHaveCount(1)
+  const [viaA] = await rails.write(list, "written through A", { via: A })
+  for (const each of [page, other]) {
+    await expect(each.locator("#items li")).toHaveText(["written through B", "written through A"])
+    await expect(each.locator(`#item_${viaA}`)).toHaveCount(1)
+    await expectNoDuplicates(each)
+  }
+})
+
+test("a killed and restarted server is rejoined and the page shows writes made while it was down, keeping typed input", async ({ page }) => {
+  const list = newList()
+  await rails.write(list, "before", { via: A })
+  await openLive(page, A, list)
+  await expect(page.locator("#items li")).toHaveText(["before"])
+  await page.locator("#draft").fill("half-typed")
+  await page.locator("#notes").fill("my notes")
+  await page.locator("#draft").focus()
+  await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).setSelectionRange(2, 5))
+
+  await rails.kill(A)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /disconnected|reconnecting/)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  // A is down: the write goes through B, into the shared store; nobody is subscribed on B.
+  const [missedId] = await rails.write(list, "written while down", { via: B })
+  const startedAt = Date.now()
+  const boot = await rails.start(A)
+  const listeningAt = Date.now()
+
+  await expect(page.locator("#items li")).toHaveText(["before", "written while down"], { timeout: 10_000 })
+  const shownAt = (await seenAt(page, `item_${missedId}`))!
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  const rejoinedAt = (await states(page)).find((s) => s.at >= listeningAt && /connected|caught-up/.test(s.state))?.at
+  console.log(
+    `rails restart: A booted in ${boot} ms; after it listened, rejoined in ${rejoinedAt! - listeningAt} ms, ` +
+      `missed write shown in ${shownAt - listeningAt} ms (${shownAt - startedAt} ms after the restart began)`,
+  )
+  expect(shownAt - listeningAt).toBeLessThan(10_000)
+
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await expect(page.locator("#count")).toHaveText("2 items")
+  await expect(page.locator("#draft")).toHaveValue("half-typed")
+  await expect(page.locator("#notes")).toHaveValue("my notes")
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("draft")
+  expect(await page.evaluate(() => [(document.activeElement as HTMLInputElement).selectionStart, (document.activeElement as HTMLInputElement).selectionEnd])).toEqual([2, 5])
+
+  await rails.write(list, "live again", { via: B })
+  await expect(page.locator("#items li")).toHaveText(["before", "written while down", "live again"])
+  await expectNoDuplicates(page)
+})
+
+test("a frozen server process (SIGSTOP: no pings, no FIN) is noticed within two ping intervals and recovered from", async ({ page }) => {
+  const list = newList()
+  await openLive(page, A, list)
+  // Let a ping or two go by first: the line is known alive.
+  await page.waitForTimeout(3_500)
+  const frozenAt = Date.now()
+  rails.freeze(A)
+  let noticedAfter = Number.POSITIVE_INFINITY
+  try {
+    await expect(page.locator("html")).not.toHaveAttribute("data-turbo-cable-state", /^(connected|caught-up)$/, { timeout: 12_000 })
+    const left = (await states(page)).find((s) => s.at >= frozenAt && !/^(connected|caught-up)$/.test(s.state))!
+    noticedAfter = left.at - frozenAt
+    console.log(`rails freeze: noticed after ${noticedAfter} ms (state ${left.state}, reason ${left.reason})`)
+    // Meanwhile a write through B: A's Redis subscription queues it, the page must get it all the same.
+    await rails.write(list, "written during the freeze", { via: B })
+    await page.waitForTimeout(1_000)
+  } finally {
+    rails.thaw(A)
+  }
+  const thawedAt = Date.now()
+  expect(noticedAfter).toBeLessThan(8_000)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /^(connected|caught-up)$/, { timeout: 15_000 })
+  await expect(page.locator("#items li")).toHaveText(["written during the freeze"], { timeout: 10_000 })
+  console.log(`rails freeze: write made during the freeze shown ${(await seenAt(page, (await page.locator("#items li").first().getAttribute("id"))!))! - thawedAt} ms after SIGCONT`)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await rails.write(list, "after the freeze", { via: B })
+  await expect(page.locator("#items li")).toHaveText(["written during the freeze", "after the freeze"])
+  // Stale sockets from before the freeze may open once A runs again: still one application per message.
+  await page.waitForTimeout(1_000)
+  await expect(page.locator("#items li")).toHaveText(["written during the freeze", "after the freeze"])
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  await expectNoDuplicates(page)
+})
+
+// Playwright's own pages cannot be frozen (see freezable_browser.ts): these run in a Chromium it attached to.
+test.describe("a page frozen through the Page Lifecycle", () => {
+  let browser: FreezableBrowser
+  test.beforeAll(async () => {
+    browser = await launchFreezableBrowser()
+  })
+  test.afterAll(async () => {
+    await browser?.close()
+  })
+
+  for (const frozenFor of [1_000, 8_000]) {
+    test(`shows the writes made while it was frozen (${frozenFor / 1000} s, ${frozenFor > 6_000 ? "longer" : "shorter"} than the stale threshold) soon after it resumes`, async () => {
+      const page = await browser.newPage()
+      try {
+        const list = newList()
+        await openLive(page, A, list)
+        await freezePage(page)
+        await rails.write(list, "while frozen 1", { via: B })
+        await rails.write(list, "while frozen 2", { via: A })
+        await sleep(frozenFor)
+        const resumedAt = await resumePage(page)
+        await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2"], { timeout: 5_000 })
+        const shownAt = (await seenAt(page, (await page.locator("#items li").last().getAttribute("id"))!))!
+        console.log(`rails page frozen ${frozenFor} ms: writes shown ${shownAt - resumedAt} ms after resume`)
+        expect(shownAt).toBeGreaterThanOrEqual(resumedAt)
+        expect(shownAt - resumedAt).toBeLessThan(3_000)
+        await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /^(connected|caught-up)$/)
+        await rails.write(list, "after resume", { via: B })
+        await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2", "after resume"])
+        expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+        await page.waitForTimeout(500)
+        await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2", "after resume"])
+        await expectNoDuplicates(page)
+      } finally {
+        await page.close()
+      }
+    })
+  }
+
+  test("catches up after it resumes when its server restarted while it was frozen", async () => {
+    const page = await browser.newPage()
+    try {
+      const list = newList()
+      await openLive(page, A, list)
+      await freezePage(page)
+      await rails.kill(A)
+      await rails.write(list, "missed while frozen", { via: B })
+      await rails.start(A)
+      const resumedAt = await resumePage(page)
+      await expect(page.locator("#items li")).toHaveText(["missed while frozen"], { timeout: 10_000 })
+      const shownAt = (await seenAt(page, (await page.locator("#items li").first().getAttribute("id"))!))!
+      console.log(`rails page frozen across a restart: missed write shown ${shownAt - resumedAt} ms after resume`)
+      expect(shownAt - resumedAt).toBeLessThan(5_000)
+      await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+      expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+      await expectNoDuplicates(page)
+    } finally {
+      await page.close()
+    }
+  })
+})
+
+test("an unauthorized connection makes one attempt and stops", async ({ page }) => {
+  const list = newList()
+  await rails.write(list, "rendered", { via: A })
+  const wire = recordWire(page)
+  await watchPage(page)
+  // No login: the page renders, but the cable has no session cookie to accept.
+  await page.goto(`${rails.url(A)}/lists/${list}`)
+  await expect(page.locator("#items li")).toHaveText(["rendered"])
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  expect(wire.received.map((frame) => frame.data)).toContainEqual({ type: "disconnect", reason: "unauthorized", reconnect: false })
+  // Well past the first retry steps and the subscribe retries: nothing more goes out.
+  await page.waitForTimeout(4_000)
+  expect(wire.sockets).toHaveLength(1)
+  expect(wire.sent.filter((frame) => frame.data.command == "subscribe")).toHaveLength(0)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  expect((await states(page)).map((s) => s.state)).toEqual(["connecting", "stopped"])
+})
+
+test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, and the others keep working", async ({ page }) => {
+  const list = newList()
+  const secretList = `${list}-secret`
+  const wire = recordWire(page)
+  await openLive(page, A, list)
+  // A name the server never signed: the signature of this page's stream on another stream's name.
+  const forged = await page.locator("turbo-cable-stream-source").getAttribute("signed-stream-name")
+  const [, digest] = forged!.split("--")
+  const forgedName = `${Buffer.from(JSON.stringify(secretList)).toString("base64")}--${digest}`
+  await page.evaluate((forgedName) => {
+    const element = document.createElement("turbo-cable-stream-source")
+    element.id = "forged"
+    element.setAttribute("channel", "Turbo::StreamsChannel")
+    element.setAttribute("signed-stream-name", forgedName)
+    document.body.append(element)
+  }, forgedName)
+  await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
+  await expect(page.locator("#forged")).not.toHaveAttribute("connected", /.*/)
+  const identifier = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: forgedName })
+  expect(wire.received.map((frame) => frame.data)).toContainEqual({ identifier, type: "reject_subscription" })
+  // Past the confirm timeout and its retries: one subscribe, never another.
+  await page.waitForTimeout(4_000)
+  expect(wire.sent.filter((frame) => frame.data.command == "subscribe" && frame.data.identifier == identifier)).toHaveLength(1)
+  await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
+
+  await rails.write(secretList, "secret", { via: B })
+  await rails.write(list, "public", { via: B })
+  await expect(page.locator("#items li")).toHaveText(["public"])
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  expect(wire.sockets).toHaveLength(1)
+  await expectNoDuplicates(page)
+})
+
+test("2,000 broadcasts through Rails are all applied, once each, in the order they arrived", async ({ page }) => {
+  test.setTimeout(120_000)
+  const list = newList()
+  const wire = recordWire(page)
+  await openLive(page, A, list)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  const startedAt = Date.now()
+  const ids = await rails.write(list, "message {{i}}", { via: B, count: 2_000 })
+  const writtenAt = Date.now()
+  expect(ids).toHaveLength(2_000)
+  await expect(page.locator("#items li")).toHaveCount(2_000, { timeout: 60_000 })
+  const appliedAt = Date.now()
+
+  const sent = ids.map((id) => `item_${id}`)
+  const onWire = wire.received.filter((frame) => typeof frame.data.message == "string").flatMap((frame) => itemIdsIn(frame.data.message))
+  const inPage = await page.locator("#items li").evaluateAll((items) => items.map((li) => li.id))
+  const texts = await page.locator("#items li").evaluateAll((items) => items.map((li) => li.textContent))
+  // How far Rails' worker pool moved messages around on the way to the socket.
+  const sentIndex = new Map(sent.map((id, index) => [id, index]))
+  const wireIndexes = onWire.map((id) => sentIndex.get(id)!)
+  const inversions = wireIndexes.filter((index, i) => i > 0 && index < wireIndexes[i - 1]).length
+  const maxDisplacement = Math.max(...wireIndexes.map((index, i) => Math.abs(index - i)))
+  console.log(
+    `rails 2,000: written in ${writtenAt - startedAt} ms, all applied ${appliedAt - startedAt} ms after the write began; ` +
+      `on the wire ${inversions} arrived after a later-sent one (max displacement ${maxDisplacement}); first arrivals: ${wireIndexes.slice(0, 12).map((i) => i + 1).join(",")}`,
+  )
+  // Everything arrived once on the wire, and the page applied exactly what arrived, in arrival order.
+  expect(onWire).toHaveLength(2_000)
+  expect([...onWire].sort()).toEqual([...sent].sort())
+  expect(inPage).toEqual(onWire)
+  expect(texts).toEqual(inPage.map((id) => `message ${sent.indexOf(id) + 1}`))
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  await expectNoDuplicates(page)
+})

@@ -1,0 +1,187 @@
+# A minimal Rails 6.1 app for the conformance suite: a real Action Cable server (Debian's
+# ruby-actioncable, run by puma) with the pieces turbo-rails puts in an app:
+#
+#   - Turbo::StreamsChannel, verifying signed stream names exactly as turbo-rails does;
+#   - a cookie-authenticated ApplicationCable::Connection (no cookie: rejected as unauthorized);
+#   - pages that render turbo-rails' <turbo-cable-stream-source> markup;
+#   - the Redis subscription adapter, so several server processes share one Redis and every
+#     broadcast reaches the pages connected to any of them.
+#
+# No database: a list's items live in Redis too, so every process renders the same page.
+#
+# Env: SECRET_KEY_BASE, REDIS_URL (both required), RAILS_LOG (a file; default: no log),
+#      CONFORMANCE_SERVER (a name the pages and /up show, to tell the processes apart),
+#      TURBO_CABLE_DIST (the directory served at /dist; default: the repository's dist/).
+
+require "logger"
+require "json"
+require "rails"
+require "action_controller/railtie"
+require "action_cable/engine"
+require "redis"
+
+module Conformance
+  class Application < Rails::Application
+    config.root = __dir__
+    config.eager_load = false
+    config.consider_all_requests_local = true
+    config.secret_key_base = ENV.fetch("SECRET_KEY_BASE")
+    config.logger = Logger.new(ENV["RAILS_LOG"].to_s.empty? ? File::NULL : ENV["RAILS_LOG"])
+    config.log_level = :info
+    config.hosts.clear if config.respond_to?(:hosts)
+    config.public_file_server.enabled = false
+
+    # cable.yml, in code.
+    config.action_cable.mount_path = "/cable"
+    config.action_cable.cable = {
+      "adapter" => "redis",
+      "url" => ENV.fetch("REDIS_URL"),
+      "channel_prefix" => "turbo_cable_conformance",
+    }
+    config.action_cable.allowed_request_origins = [%r{\Ahttp://(127\.0\.0\.1|localhost)(:\d+)?\z}]
+  end
+end
+
+# What turbo-rails' Turbo::StreamsChannel::Broadcasts and Turbo::Streams::StreamName do, reduced to
+# what the suite needs.
+module Turbo
+  def self.signed_stream_verifier
+    @signed_stream_verifier ||= ActiveSupport::MessageVerifier.new(
+      Rails.application.key_generator.generate_key("turbo/signed_stream_verifier_key"),
+      digest: "SHA256",
+      serializer: JSON,
+    )
+  end
+
+  class StreamsChannel < ActionCable::Channel::Base
+    def subscribed
+      if (stream_name = verified_stream_name_from_params)
+        stream_from stream_name
+      else
+        reject
+      end
+    end
+
+    private
+
+    def verified_stream_name_from_params
+      Turbo.signed_stream_verifier.verified(params[:signed_stream_name])
+    rescue StandardError
+      nil
+    end
+  end
+end
+
+module ApplicationCable
+  class Connection < ActionCable::Connection::Base
+    identified_by :current_user
+
+    def connect
+      self.current_user = cookies.signed[:session].presence || reject_unauthorized_connection
+    end
+  end
+end
+
+# The lists: ids from a counter, items in a Redis list per stream (every process sees the same).
+module Lists
+  module_function
+
+  def redis
+    Thread.current[:conformance_redis] ||= Redis.new(url: ENV.fetch("REDIS_URL"))
+  end
+
+  def items(name)
+    redis.lrange("items:#{name}", 0, -1).map { |json| JSON.parse(json) }
+  end
+
+  # Stores `count` items, broadcasting each one right after it is stored, in order.
+  def append(name, text, count)
+    (1..count).map do |index|
+      id = redis.incr("next_id:#{name}")
+      item = { "id" => id, "text" => text.gsub("{{i}}", index.to_s) }
+      redis.rpush("items:#{name}", JSON.dump(item))
+      # turbo-rails broadcasts the rendered <turbo-stream> as a plain string.
+      ActionCable.server.broadcast(name, append_stream(item))
+      id
+    end
+  end
+
+  def item_html(item)
+    %(<li id="item_#{item["id"]}">#{ERB::Util.h(item["text"])}</li>)
+  end
+
+  def append_stream(item)
+    %(<turbo-stream action="append" target="items"><template>#{item_html(item)}</template></turbo-stream>)
+  end
+end
+
+# No protect_from_forgery: the writes are the test harness's API, made with plain HTTP requests.
+class ApplicationController < ActionController::Base
+end
+
+class SessionsController < ApplicationController
+  def create
+    cookies.signed[:session] = { value: params.require(:name), httponly: true }
+    target = params[:return_to].to_s
+    redirect_to(target.start_with?("/") && !target.start_with?("//") ? target : "/")
+  end
+
+  def destroy
+    cookies.delete(:session)
+    head :no_content
+  end
+end
+
+class ListsController < ApplicationController
+  def show
+    name = params[:name]
+    items = Lists.items(name)
+    h = ERB::Util.method(:h)
+    signed = Turbo.signed_stream_verifier.generate(name)
+    response.headers["Cache-Control"] = "no-store"
+    render html: <<~HTML.html_safe, layout: false
+      <!doctype html>
+      <html>
+      <head>
+      <title>#{h.(name)}</title>
+      <meta name="action-cable-url" content="/cable">
+      <script src="/dist/turbo-cable.min.js"></script>
+      </head>
+      <body>
+      <turbo-cable-stream-source channel="Turbo::StreamsChannel" signed-stream-name="#{h.(signed)}"></turbo-cable-stream-source>
+      <p id="server">#{h.(ENV["CONFORMANCE_SERVER"].to_s)}</p>
+      <input id="draft" name="draft"><textarea id="notes" name="notes"></textarea>
+      <p id="count">#{items.size} items</p>
+      <ul id="items">#{items.map { |item| Lists.item_html(item) }.join}</ul>
+      </body>
+      </html>
+    HTML
+  end
+end
+
+class ItemsController < ApplicationController
+  MAX_COUNT = 10_000
+
+  def create
+    count = (params[:count] || 1).to_i.clamp(1, MAX_COUNT)
+    ids = Lists.append(params[:name], params.require(:text), count)
+    render json: { ids: ids }
+  end
+end
+
+class HealthController < ApplicationController
+  def show
+    render plain: "ok #{ENV["CONFORMANCE_SERVER"]}"
+  end
+end
+
+Conformance::Application.initialize!
+
+# Drawn after initialize! (drawing clears the routes first, then re-adds Action Cable's /cable mount).
+Conformance::Application.routes.draw do
+  get "/up", to: "health#show"
+  get "/login", to: "sessions#create"
+  get "/logout", to: "sessions#destroy"
+  get "/lists/:name", to: "lists#show", constraints: { name: /[^\/]+/ }
+  post "/lists/:name/items", to: "items#create", constraints: { name: /[^\/]+/ }
+end
