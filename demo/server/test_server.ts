@@ -299,6 +299,12 @@ function addItem(body: Record<string, unknown>): Item {
 
 function broadcastMany(body: Record<string, unknown>): { delivered: number; messages: number } {
   const stream = requireString(body, "stream")
+  if (Array.isArray(body.messages)) {
+    // Different messages, still one synchronous burst.
+    let delivered = 0
+    for (const message of body.messages) delivered += cable.broadcast(stream, message)
+    return { delivered, messages: body.messages.length }
+  }
   if (!("message" in body)) throw new HttpError(400, `"message" is required`)
   const message = body.message
   const count = body.count ?? 1

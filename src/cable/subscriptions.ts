@@ -46,6 +46,8 @@ class Subscription {
   retries = 0
   everConfirmed = false
   releaseAt: number | null = null
+  /** The grace period ran out while the subscribe was in flight: unsubscribe once it is confirmed. */
+  releaseOnConfirm = false
   held: unknown[] = []
 
   constructor(
@@ -94,6 +96,7 @@ export class Subscriptions {
     }
     subscription.sources.add(source)
     subscription.releaseAt = null
+    subscription.releaseOnConfirm = false
     if (subscription.phase == "confirmed") source.subscriptionConfirmed()
     if (subscription.phase == "rejected") source.subscriptionRejected()
     this.deliverHeld(subscription)
@@ -140,7 +143,7 @@ export class Subscriptions {
     const again = subscription.everConfirmed
     subscription.everConfirmed = true
     // Released while the subscribe was in flight: unsubscribe now, after the server has it, never before.
-    if (subscription.releaseAt !== null) return this.release(subscription)
+    if (subscription.releaseOnConfirm) return this.release(subscription)
     subscription.sources.forEach((source) => source.subscriptionConfirmed())
     this.delegate.confirmed(identifier, again, subscription.renderedAt)
   }
@@ -216,7 +219,10 @@ export class Subscriptions {
   }
 
   private release(subscription: Subscription): void {
-    if (subscription.phase == "pending") return // the confirmation will release it
+    if (subscription.phase == "pending") {
+      subscription.releaseOnConfirm = true
+      return
+    }
     if (subscription.phase == "confirmed" && this.delegate.send(unsubscribeCommand(subscription.identifier))) {
       this.unsubscribedAt.set(subscription.identifier, this.now())
     }

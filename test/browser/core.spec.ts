@@ -181,3 +181,20 @@ test("sources inside a Turbo preview do not subscribe", async ({ page, server })
   expect(commandsSent(wire, "subscribe")).toHaveLength(0)
   expect(wire.sockets).toHaveLength(0)
 })
+
+test("a malformed message in a burst cannot swallow the messages after it", async ({ page, server }) => {
+  await addSource(page, server, "malformed")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  const traps = [
+    `<turbo-stream action="append" target="items"><template><li id="t1" title="unclosed>one</li></template></turbo-stream>`,
+    `<turbo-stream action="append" target="items"><template><li id="t2"><textarea>two</li></template></turbo-stream>`,
+    `<turbo-stream action="append" target="items"><template><li id="t3">three<!-- open</li></template></turbo-stream>`,
+    `<turbo-stream action="append" target="items"><template><li id="t4">four<script>var s = "</turbo-stream>"</script></li></template></turbo-stream>`,
+  ]
+  // One burst: each trap directly followed by a plain message, so they reach Turbo in one call.
+  const messages = traps.flatMap((trap, i) => [trap, appendStream("items", `after_${i}`, `after ${i}`)])
+  await server.post("/broadcast", { stream: "malformed", messages })
+  await expect(page.locator("#items li[id^=after_]")).toHaveText(["after 0", "after 1", "after 2", "after 3"])
+  // The unclosed quote makes the HTML parser drop that <li> (as it would for Turbo alone); the others stand.
+  await expect(page.locator("#t2, #t3, #t4")).toHaveCount(3)
+})

@@ -97,6 +97,18 @@ describe("Subscriptions", () => {
     expect(subscriptions.size).toBe(0)
   })
 
+  it("a confirmation that arrives while the source is briefly away keeps the subscription", () => {
+    const { subscriptions, wire } = setup()
+    const a = source()
+    subscriptions.attach("s", a)
+    subscriptions.detach("s", a)
+    subscriptions.confirm("s")
+    subscriptions.attach("s", a)
+    vi.advanceTimersByTime(5_000)
+    expect(wire).toEqual(["subscribe"])
+    expect(a.log).toEqual(["confirmed"])
+  })
+
   it("sends nothing at all for a source gone before the socket opened", () => {
     const { subscriptions, wire, state } = setup(false)
     const a = source()
