@@ -21,6 +21,8 @@ export const ids = {
   person: (room: string, user: string) => `presence_${room}_${Buffer.from(user, "utf8").toString("hex")}`,
 }
 
+const BUILD_LABELS: Record<Mode, string> = { script: "script tag", esm: "ESM + Vite" }
+
 export function roomPath(mode: Mode, room: string): string {
   return mode === "esm" ? `/esm/rooms/${room}` : `/rooms/${room}`
 }
@@ -140,8 +142,7 @@ ${scripts(mode)}`
   const body = html`<header class="topbar">
   <h1><a href="${roomPath(mode, room.id)}">turbo-cable chat</a></h1>
   <span id="connection-status" class="status" role="status" data-state="idle">connecting…</span>
-  <span class="build">${mode === "esm" ? "ESM build through Vite" : "script-tag build"} ·
-    <a href="${roomPath(other, room.id)}" data-turbo="false">use the ${other === "esm" ? "ESM build through Vite" : "script-tag build"}</a></span>
+  <span class="build">${BUILD_LABELS[mode]} · <a href="${roomPath(other, room.id)}" data-turbo="false">try ${BUILD_LABELS[other]}</a></span>
   <form class="me" action="/session/delete" method="post" data-turbo="false">
     <span>Signed in as <strong id="me">${user}</strong></span> <button type="submit">Sign out</button>
   </form>
