@@ -2,9 +2,10 @@
 // the cable's messages go to the renderer; its confirmations decide when the page catches up.
 import { Cable } from "./cable/cable"
 import { currentState, publishState, type ConnectionState } from "./cable/status"
-import { CatchUp, type CatchUpReason } from "./catch_up/catch_up"
+import { CatchUp } from "./catch_up/catch_up"
 import type { TurboMorph } from "./catch_up/morph"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
+import { catchUpReason } from "./catch_up/policy"
 import { configure, options, type CableOptions } from "./config"
 import { debug } from "./log"
 import { speedUpDuplicateRemoval } from "./streams/duplicate_lookup"
@@ -44,10 +45,10 @@ function catchUpOnConnect(): boolean {
 }
 
 function confirmed(again: boolean, renderedAt: number): void {
-  let reason: CatchUpReason | null = null
-  if (again) reason = "reconnect"
-  else if (catchUpOnConnect()) reason = "connect"
-  else if (Date.now() - renderedAt >= options.catchUpAfter) reason = "stale-page"
+  const reason = catchUpReason(
+    { again, renderedAt, now: Date.now() },
+    { catchUpAfter: options.catchUpAfter, onConnect: catchUpOnConnect() },
+  )
   if (reason) catchUp.request(reason)
   else catchUp.startIfReady()
 }
