@@ -43,6 +43,7 @@ export class Chat {
 
   /** Everything the room page shows, as of now. Opening a room reads it. */
   roomPage(mode: Mode, user: string, room: Room): RoomPageData {
+    this.signIn(user) // a cookie that outlived its data directory is still a newcomer here
     if (this.store.markRead(user, room.id, this.store.latestId(room.id))) this.sendUnread(user, room.id)
     const unread = new Map(ROOMS.map((each) => [each.id, this.store.unreadCount(user, each.id)]))
     return {

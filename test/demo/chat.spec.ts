@@ -14,7 +14,8 @@ test("signing in with a name opens a live room page: three streams, one socket",
   await expect(page).toHaveURL(roomUrl(demo))
   await expect(page.locator("#me")).toHaveText(name)
   await expectLive(page)
-  await expect(page.locator("#connection-status")).toHaveText("connected")
+  // "caught up" when the page was slow enough to load that the library refetched it (a page born stale).
+  await expect(page.locator("#connection-status")).toHaveText(/^(connected|caught up)$/)
   expect(sockets).toEqual([`${demo.url.replace("http", "ws")}/cable`])
   await context.close()
 })

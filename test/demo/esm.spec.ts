@@ -11,7 +11,8 @@ test("the ESM page, served through Vite, is the same live room", async ({ join }
   expect(await alice.evaluate(() => typeof (window as any).TurboCable)).toBe("undefined")
   const modules = await alice.evaluate(() => performance.getEntriesByType("resource").map((entry) => new URL(entry.name).pathname))
   expect(modules).toContain("/dist/turbo-cable.js")
-  await expect(alice.locator("#connection-status")).toHaveText("connected")
+  // "caught up" when the page was slow enough to load that the library refetched it (a page born stale).
+  await expect(alice.locator("#connection-status")).toHaveText(/^(connected|caught up)$/)
 
   await say(bob, "from the script-tag page")
   await expect(messages(alice, "from the script-tag page")).toHaveCount(1)
