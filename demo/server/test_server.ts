@@ -160,11 +160,13 @@ function itemHtml(item: Item): string {
   return `<li id="item_${item.id}">${escapeHtml(item.text)}</li>`
 }
 
-function livePage(listName: string): string {
+/** `morphRefresh`: the page asks Turbo to morph on page refreshes (`<meta name="turbo-refresh-method">`). */
+function livePage(listName: string, morphRefresh = false): string {
   const items = (lists.get(listName)?.items ?? []).map(itemHtml).join("")
   return (
     `<!doctype html><html><head><title>${escapeHtml(listName)}</title>` +
     `<meta name="action-cable-url" content="${PROTOCOL.defaultPath}">` +
+    (morphRefresh ? `<meta name="turbo-refresh-method" content="morph">` : "") +
     `<script src="/dist/turbo-cable.min.js"></script></head>\n` +
     `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
     `signed-stream-name="${escapeHtml(sign(secret, listName))}"></turbo-cable-stream-source>\n` +
@@ -226,7 +228,7 @@ async function serveStatic(res: ServerResponse, file: string, headOnly: boolean)
 
 async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
-  const pathname = new URL(req.url ?? "/", "http://localhost").pathname
+  const { pathname, searchParams } = new URL(req.url ?? "/", "http://localhost")
   const headOnly = req.method === "HEAD"
 
   const livePrefix = "/test/live/"
@@ -238,7 +240,7 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       return sendText(res, 400, "bad list name\n")
     }
     if (listName === "") return sendText(res, 404, "not found\n")
-    const body = livePage(listName)
+    const body = livePage(listName, searchParams.get("refresh") == "morph")
     res.writeHead(200, {
       ...commonHeaders(),
       "Content-Type": CONTENT_TYPES[".html"],

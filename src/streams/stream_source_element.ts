@@ -95,9 +95,22 @@ export class StreamSourceElement extends HTMLElement implements SubscriptionSour
 
 export const ELEMENT_NAME = "turbo-cable-stream-source"
 
+/** Attributes that mirror the subscription, not the server's HTML. */
+const STATE_ATTRIBUTES = ["connected", "rejected"]
+
+/**
+ * Turbo's morphs (page refreshes, a redirect back to the same page) make attributes match the server's HTML,
+ * which never has `connected`: the subscription would live on while the attribute said otherwise.
+ */
+function keepStateThroughMorphs(event: Event): void {
+  const { attributeName } = (event as CustomEvent<{ attributeName: string }>).detail ?? {}
+  if (event.target instanceof StreamSourceElement && STATE_ATTRIBUTES.includes(attributeName)) event.preventDefault()
+}
+
 /** Defines the element unless another copy (or turbo-rails) already did; returns whether this copy defined it. */
 export function defineStreamSourceElement(): boolean {
   if (customElements.get(ELEMENT_NAME)) return false
   customElements.define(ELEMENT_NAME, StreamSourceElement)
+  document.addEventListener("turbo:before-morph-attribute", keepStateThroughMorphs)
   return true
 }

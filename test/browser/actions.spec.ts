@@ -119,3 +119,18 @@ test.describe("duplicate removal by id lookup gives Turbo's result", () => {
     expect(await page.evaluate(() => (customElements.get("turbo-stream")!.prototype as any)[Symbol.for("turbo-cable.duplicate-lookup")])).toBe(true)
   })
 })
+
+test("a Turbo page refresh by morph keeps the sources' connected attribute and their subscription", async ({ page, server }) => {
+  const list = `morph-refresh-${Date.now()}`
+  await page.goto(`${server.app}/test/live/${list}?refresh=morph`)
+  const source = page.locator("turbo-cable-stream-source")
+  await expect(source).toHaveAttribute("connected", "")
+  await page.evaluate(() => ((window as any).notReloaded = true))
+  const morphed = page.evaluate(() => new Promise((done) => document.addEventListener("turbo:morph", done, { once: true })))
+  await page.evaluate(() => (window as any).Turbo.session.refresh(location.href))
+  await morphed
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  await expect(source).toHaveAttribute("connected", "")
+  await server.post("/items", { list, text: "after the morph" })
+  await expect(page.locator("#items li")).toHaveText(["after the morph"])
+})
