@@ -1,0 +1,119 @@
+// Burst: N appends broadcast back to back to a page with one source. Main-thread time (CDP TaskDuration)
+// and wall time until the last is in the DOM; every item must be there, in order. Then one more burst on
+// the unminified ESM build under the CPU profiler, to show where turbo-cable's time goes.
+import { clientOrder, type PageId } from "../clients"
+import type { Bench, ScenarioResult } from "../support/bench"
+import { heapAfterGc, openPage, pageClock, sleep, taskDuration, waitConnected, type BenchPage } from "../support/browser"
+import { summarizeProfile, type CpuProfile } from "../support/profile"
+import { ratioOf, Rows } from "../support/results"
+
+const MESSAGE =
+  `<turbo-stream action="append" target="items"><template>` +
+  `<li id="item_{{i}}" class="message"><strong>someone</strong> <span>message {{i}}, a line of chat text</span></li>` +
+  `</template></turbo-stream>`
+const BURST_TIMEOUT_MS = 60_000
+
+interface BurstOutcome {
+  mainThreadMs: number
+  wallMs: number
+  received: number
+  inOrder: boolean
+}
+
+declare global {
+  interface Window {
+    __burst?: Promise<{ end: number; received: number; inOrder: boolean }>
+  }
+}
+
+/** In the page: a promise of the moment #items holds `count` children, and whether they are in order. */
+function watchBurst({ count, timeout }: { count: number; timeout: number }): void {
+  const items = document.getElementById("items")!
+  window.__burst = new Promise<number>((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (items.childElementCount < count) return
+      observer.disconnect()
+      resolve(performance.now())
+    })
+    observer.observe(items, { childList: true })
+    setTimeout(() => resolve(NaN), timeout)
+  }).then((end) => {
+    let inOrder = items.childElementCount == count
+    for (let i = 0; inOrder && i < count; i++) inOrder = items.children[i].id == `item_${i}`
+    return { end, received: items.childElementCount, inOrder }
+  })
+}
+
+async function burstOnce(bench: Bench, page: PageId, count: number, during?: (open: BenchPage) => Promise<() => Promise<void>>): Promise<BurstOutcome> {
+  const stream = bench.unique("burst")
+  const signed = await bench.server.sign(stream)
+  const open = await openPage(bench.browser)
+  try {
+    await open.page.goto(bench.web.pageUrl(page, { sources: [signed] }))
+    await waitConnected(open.page, 1)
+    await sleep(300) // load-time work (Turbo Drive's start, idle callbacks) out of the way
+    await open.page.evaluate(watchBurst, { count, timeout: BURST_TIMEOUT_MS })
+    const clock = await pageClock(open.page)
+    await heapAfterGc(open.cdp)
+    const stop = await during?.(open)
+    const before = await taskDuration(open.cdp)
+    const sentAt = clock.toPage(performance.now())
+    await bench.server.post("/broadcast", { stream, message: MESSAGE, count })
+    const { end, received, inOrder } = await open.page.evaluate(() => window.__burst!)
+    const after = await taskDuration(open.cdp)
+    await stop?.()
+    return { mainThreadMs: after - before, wallMs: end - sentAt, received, inOrder }
+  } finally {
+    await open.close()
+    await bench.server.waitForNoConnections()
+  }
+}
+
+export async function burst(bench: Bench): Promise<ScenarioResult> {
+  const count = bench.settings.burst.messages
+  const rows = new Rows(`Burst: ${count.toLocaleString("en")} appends back to back`)
+  const perMessage = "main-thread time per message"
+  for (let run = 0; run < bench.settings.runs.burst; run++) {
+    for (const client of clientOrder(run, bench.clients)) {
+      const outcome = await burstOnce(bench, client, count)
+      bench.log(`burst run ${run + 1} ${client}: ${(outcome.mainThreadMs / count).toFixed(3)} ms/msg, wall ${outcome.wallMs.toFixed(0)} ms, ${outcome.received}/${count} in order: ${outcome.inOrder}`)
+      rows.add(perMessage, "ms/msg", client, run, outcome.mainThreadMs / count, {
+        ratios: ["floor", "turbo-rails"],
+        target: "≤ 1.3x floor and < 0.6x turbo-rails",
+      })
+      rows.add("main-thread time, whole burst", "ms", client, run, outcome.mainThreadMs, { ratios: ["floor", "turbo-rails"] })
+      rows.add("wall time until the last is in the DOM", "ms", client, run, Number.isNaN(outcome.wallMs) ? Infinity : outcome.wallMs, {
+        ratios: ["floor", "turbo-rails"],
+        timeoutLabel: `${BURST_TIMEOUT_MS / 1000} s timeout`,
+      })
+      rows.add("all applied, in order", "ok", client, run, outcome.inOrder ? 1 : 0)
+    }
+  }
+  const row = rows.row(perMessage, "ms/msg")
+  const floor = ratioOf(row, "floor")
+  const turboRails = ratioOf(row, "turbo-rails")
+  if (floor && turboRails) row.met = floor.median <= 1.3 && turboRails.median < 0.6
+
+  bench.log("burst: CPU profile of turbo-cable (ESM build, unminified)")
+  let profile: CpuProfile | undefined
+  await burstOnce(bench, "turbo-cable-esm", count, async ({ cdp }) => {
+    await cdp.send("Profiler.enable")
+    await cdp.send("Profiler.setSamplingInterval", { interval: 100 })
+    await cdp.send("Profiler.start")
+    return async () => {
+      profile = (await cdp.send("Profiler.stop")).profile as CpuProfile
+    }
+  })
+
+  return {
+    rows: rows.rows,
+    notes: [
+      `**Burst.** One page per client and run, one source; once it is \`[connected]\` and the heap collected, the ` +
+        `harness asks the server (POST /broadcast, count ${count}) to send ${count} appends back to back. Main-thread time is the ` +
+        `growth of CDP \`Performance.getMetrics\` TaskDuration over the burst (everything the renderer's main thread ` +
+        `did: JS, parsing, style, layout, paint); wall time runs from the request to the MutationObserver seeing the ` +
+        `last <li> (the harness's clock mapped onto the page's). "In order" checks every id in #items, first to last.`,
+    ],
+    profile: profile ? { summary: await summarizeProfile(profile), messages: count } : undefined,
+  }
+}

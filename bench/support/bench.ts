@@ -1,0 +1,65 @@
+// What every scenario gets: the settings (counts, runs), the servers, the browser; and what it returns.
+import type { Browser } from "@playwright/test"
+import type { ClientId } from "../clients"
+import type { ProfileSummary } from "./profile"
+import type { Row } from "./results"
+import type { CableServer } from "./server"
+import type { BenchWeb } from "./web"
+
+export const SCENARIO_IDS = ["size", "burst", "latency", "many_streams", "churn", "reconnect"] as const
+export type ScenarioId = (typeof SCENARIO_IDS)[number]
+
+export interface Settings {
+  quick: boolean
+  /** Runs per scenario; each run measures every client once, in rotated order. */
+  runs: Record<ScenarioId, number>
+  burst: { messages: number }
+  latency: { perSecond: number; seconds: number }
+  manyStreams: { sources: number }
+  churn: { cycles: number; batch: number; streams: number }
+  reconnect: {
+    /** How long to wait for a client to notice a frozen server. */
+    deadLineTimeoutMs: number
+    /** How long the app port stays closed in the restart scenario. */
+    downMs: number
+    /** How long to wait, after the app listens again, for the item written while it was down. */
+    catchUpTimeoutMs: number
+    /** How long the page stays frozen (the write happens in the middle). */
+    frozenMs: number
+    resumeTimeoutMs: number
+  }
+}
+
+export function settingsFor(quick: boolean, runsOverride?: number): Settings {
+  const runs: Record<ScenarioId, number> = quick
+    ? { size: 1, burst: 1, latency: 1, many_streams: 1, churn: 1, reconnect: 1 }
+    : { size: 1, burst: 5, latency: 3, many_streams: 5, churn: 3, reconnect: 3 }
+  if (runsOverride) for (const id of SCENARIO_IDS) if (id != "size") runs[id] = runsOverride
+  return {
+    quick,
+    runs,
+    burst: { messages: quick ? 300 : 2000 },
+    latency: { perSecond: 200, seconds: quick ? 2 : 10 },
+    manyStreams: { sources: quick ? 50 : 200 },
+    churn: { cycles: quick ? 1000 : 10_000, batch: 10, streams: 50 },
+    reconnect: { deadLineTimeoutMs: 20_000, downMs: 2_000, catchUpTimeoutMs: 15_000, frozenMs: 3_000, resumeTimeoutMs: 10_000 },
+  }
+}
+
+export interface Bench {
+  settings: Settings
+  server: CableServer
+  web: BenchWeb
+  browser: Browser
+  clients: ClientId[]
+  log(line: string): void
+  /** A stream or list name not used before in this process. */
+  unique(prefix: string): string
+}
+
+export interface ScenarioResult {
+  rows: Row[]
+  /** Markdown paragraphs for RESULTS.md: method, caveats, anything a row cannot say. */
+  notes: string[]
+  profile?: { summary: ProfileSummary; messages: number }
+}

@@ -1,0 +1,158 @@
+// The bench's own HTTP server (in the harness process, on 127.0.0.1): renders the client pages of
+// bench/clients/ and serves what they load (/dist, /node_modules, /out). The pages open their socket to
+// the Action Cable server's app port through <meta name="action-cable-url">.
+import { readFile, stat } from "node:fs/promises"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { extname, resolve, sep } from "node:path"
+import { PAGE_FILES, type PageId } from "../clients"
+import { BENCH_ROOT, OUT_DIR, REPO_ROOT } from "./bundles"
+import type { CableServer } from "./server"
+
+const STATIC_ROOTS: ReadonlyArray<readonly [prefix: string, dir: string]> = [
+  ["/dist/", resolve(REPO_ROOT, "dist")],
+  ["/node_modules/", resolve(REPO_ROOT, "node_modules")],
+  ["/out/", OUT_DIR],
+]
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+}
+
+/** What a rendered page holds besides its client's scripts. */
+export interface PageSpec {
+  /** Signed stream names, one <turbo-cable-stream-source> each. */
+  sources?: string[]
+  /** Server-rendered items of #items. */
+  items?: Array<{ id: number; text: string }>
+  /** Extra markup for <head>. */
+  head?: string
+}
+
+/** Catch-up meta for the live pages: turbo-cable refetches and morphs after a reconnect (others ignore it). */
+const LIVE_HEAD = `<meta name="turbo-cable-catch-up" content="morph">`
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;")
+}
+
+export function sourceHtml(signed: string): string {
+  return `<turbo-cable-stream-source channel="Turbo::StreamsChannel" signed-stream-name="${escapeHtml(signed)}"></turbo-cable-stream-source>`
+}
+
+/** The markup the test server broadcasts for POST /items. */
+export function itemHtml(item: { id: number; text: string }): string {
+  return `<li id="item_${item.id}">${escapeHtml(item.text)}</li>`
+}
+
+export class BenchWeb {
+  private readonly specs = new Map<string, { page: PageId; spec: PageSpec }>()
+  private readonly signatures = new Map<string, string>()
+  private nextToken = 1
+
+  private constructor(
+    private readonly server: Server,
+    readonly origin: string,
+    private readonly cable: CableServer,
+    private readonly templates: Record<PageId, string>,
+  ) {}
+
+  static async start(cable: CableServer): Promise<BenchWeb> {
+    const templates = {} as Record<PageId, string>
+    for (const [page, file] of Object.entries(PAGE_FILES) as Array<[PageId, string]>) {
+      templates[page] = await readFile(resolve(BENCH_ROOT, "clients", file), "utf8")
+    }
+    let web: BenchWeb | undefined
+    const server = createServer((req, res) => {
+      web!.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" })
+        res.end(String(error))
+      })
+    })
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+    const address = server.address()
+    const port = typeof address == "object" && address ? address.port : 0
+    web = new BenchWeb(server, `http://127.0.0.1:${port}`, cable, templates)
+    return web
+  }
+
+  /** A URL rendering `page` with `spec` (kept in memory; the URL can be loaded again). */
+  pageUrl(page: PageId, spec: PageSpec = {}): string {
+    const token = String(this.nextToken++)
+    this.specs.set(token, { page, spec })
+    return `${this.origin}/page/${token}`
+  }
+
+  /**
+   * A server-rendered page of `list` like the test server's /test/live/<list>: one source for the list and
+   * its current items, rendered afresh at every request (so a refetch after a reconnect sees new items).
+   */
+  liveUrl(page: PageId, list: string): string {
+    return `${this.origin}/live/${encodeURIComponent(page)}/${encodeURIComponent(list)}`
+  }
+
+  close(): Promise<void> {
+    return new Promise((done) => {
+      this.server.close(() => done())
+      this.server.closeAllConnections()
+    })
+  }
+
+  private render(page: PageId, spec: PageSpec): string {
+    const values: Record<string, string> = {
+      CABLE_URL: escapeHtml(this.cable.cableUrl),
+      HEAD: spec.head ?? "",
+      SOURCES: (spec.sources ?? []).map(sourceHtml).join("\n"),
+      ITEMS: (spec.items ?? []).map(itemHtml).join(""),
+    }
+    return this.templates[page].replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? "")
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = new URL(req.url ?? "/", this.origin).pathname
+    const pageMatch = /^\/page\/(\d+)$/.exec(pathname)
+    if (pageMatch) {
+      const entry = this.specs.get(pageMatch[1])
+      if (!entry) return notFound(res)
+      return send(res, CONTENT_TYPES[".html"], this.render(entry.page, entry.spec))
+    }
+    const liveMatch = /^\/live\/([^/]+)\/([^/]+)$/.exec(pathname)
+    if (liveMatch) {
+      const page = decodeURIComponent(liveMatch[1]) as PageId
+      const list = decodeURIComponent(liveMatch[2])
+      if (!(page in this.templates)) return notFound(res)
+      let signed = this.signatures.get(list)
+      if (!signed) this.signatures.set(list, (signed = await this.cable.sign(list)))
+      const items = await this.cable.items(list)
+      return send(res, CONTENT_TYPES[".html"], this.render(page, { sources: [signed], items, head: LIVE_HEAD }))
+    }
+    const file = staticFile(pathname)
+    if (!file) return notFound(res)
+    const info = await stat(file).catch(() => null)
+    if (!info?.isFile()) return notFound(res)
+    return send(res, CONTENT_TYPES[extname(file)] ?? "application/octet-stream", await readFile(file))
+  }
+}
+
+function staticFile(pathname: string): string | null {
+  for (const [prefix, root] of STATIC_ROOTS) {
+    if (!pathname.startsWith(prefix)) continue
+    const relative = decodeURIComponent(pathname.slice(prefix.length))
+    if (relative == "" || relative.split(/[\\/]/).includes("..")) return null
+    const file = resolve(root, relative)
+    return file.startsWith(root + sep) ? file : null
+  }
+  return null
+}
+
+function send(res: ServerResponse, type: string, body: string | Buffer): void {
+  res.writeHead(200, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" })
+  res.end(body)
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { "Content-Type": "text/plain" })
+  res.end("not found\n")
+}
