@@ -38,6 +38,14 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
     { stdio: ["ignore", "ignore", "pipe"] },
   )
   const kill = () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")
+  // A helper process may still be writing the profile for a moment: a leftover temp dir is not a failure.
+  const removeProfile = () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+    } catch (error) {
+      console.warn(`could not remove ${profile}: ${error}`)
+    }
+  }
   process.on("exit", kill)
   let browser: Browser | undefined
   try {
@@ -59,18 +67,27 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
     browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, isLocal: true })
   } catch (error) {
     kill()
-    rmSync(profile, { recursive: true, force: true })
+    removeProfile()
     throw error
   }
   const context = browser.contexts()[0]
   return {
     newPage: () => context.newPage(),
     async close() {
+      // Disconnects only (Playwright did not launch it).
       await browser!.close().catch(() => {})
-      const exited = new Promise((done) => child.once("exit", done))
-      if (kill()) await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))])
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((done) => child.once("exit", done))
+        // SIGTERM lets Chromium end its own helper processes; SIGKILL if it takes too long.
+        child.kill("SIGTERM")
+        await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))])
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill("SIGKILL")
+          await Promise.race([exited, new Promise((done) => setTimeout(done, 2_000))])
+        }
+      }
       process.off("exit", kill)
-      rmSync(profile, { recursive: true, force: true })
+      removeProfile()
     },
   }
 }

@@ -11,7 +11,7 @@ const A = 0
 const B = 1
 let rails: RailsServers
 
-test.describe.configure({ mode: "serial", timeout: 90_000 })
+test.describe.configure({ timeout: 90_000 })
 
 test.beforeAll(async () => {
   test.setTimeout(120_000)
@@ -22,6 +22,28 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await rails?.stopAll()
+})
+
+// A failure reports what the pages saw and what the servers logged.
+test.afterEach(async ({}, testInfo) => {
+  const pages = watched.splice(0)
+  if (testInfo.status == testInfo.expectedStatus) return
+  const time = (at: number) => new Date(at).toISOString().slice(11, 23)
+  for (const [index, page] of pages.entries()) {
+    const wire = wires.get(page)!
+    const seen = page.isClosed() ? [] : await states(page).catch(() => [])
+    const frames = [...wire.sent.map((f) => ({ ...f, way: ">" })), ...wire.received.map((f) => ({ ...f, way: "<" }))]
+      .filter((f) => f.data.type != "ping")
+      .sort((a, b) => a.at - b.at)
+      .slice(-40)
+    console.log(
+      `page ${index} (${page.isClosed() ? "closed" : page.url()}): ${wire.sockets.length} sockets; states ` +
+        (seen ?? []).map((s) => `${time(s.at)} ${s.state}${s.reason ? ` (${s.reason})` : ""}`).join(", ") +
+        `\nlast frames (pings left out):\n` +
+        frames.map((f) => `  ${time(f.at)} #${f.socket} ${f.way} ${JSON.stringify(f.data).slice(0, 200)}`).join("\n"),
+    )
+  }
+  if (rails) for (const server of [A, B]) console.log(rails.logTail(server))
 })
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
@@ -56,6 +78,7 @@ const seenAt = (page: Page, id: string): Promise<number | undefined> => page.eva
 
 /** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
 async function openLive(page: Page, server: number, list: string): Promise<void> {
+  recordWire(page)
   await watchPage(page)
   await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
   await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}`)
@@ -78,9 +101,23 @@ interface Frame {
   data: Record<string, any>
 }
 
-/** Every frame received and sent on every socket the page opens, parsed, in order. */
-function recordWire(page: Page): { sockets: WebSocket[]; received: Frame[]; sent: Frame[] } {
-  const wire = { sockets: [] as WebSocket[], received: [] as Frame[], sent: [] as Frame[] }
+interface Wire {
+  sockets: WebSocket[]
+  received: Frame[]
+  sent: Frame[]
+}
+
+const wires = new WeakMap<Page, Wire>()
+/** Pages of the running test, reported on failure. */
+const watched: Page[] = []
+
+/** Every frame received and sent on every socket the page opens, parsed, in order (one recorder per page). */
+function recordWire(page: Page): Wire {
+  const known = wires.get(page)
+  if (known) return known
+  const wire: Wire = { sockets: [], received: [], sent: [] }
+  wires.set(page, wire)
+  watched.push(page)
   page.on("websocket", (socket) => {
     const index = wire.sockets.push(socket) - 1
     const parse = (payload: string | Buffer) => {

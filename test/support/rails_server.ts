@@ -39,6 +39,8 @@ export interface RailsServers {
   thaw(i: number): void
   /** Appends items to a list through process i; resolves with their ids (item_<id> in the page). */
   write(list: string, text: string, options?: WriteOptions): Promise<number[]>
+  /** The last lines of process i's Rails and puma logs, for a failure's report. */
+  logTail(i: number, lines?: number): string
   /** Ends every process started here (SIGKILL, thawing first is not needed) and removes the temp dir. */
   stopAll(): Promise<void>
 }
@@ -131,6 +133,7 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
   const redisPort = await freePort()
   const redisUrl = `redis://${HOST}:${redisPort}/0`
   const pumas: Puma[] = []
+  let redis: ChildProcess | undefined
 
   function track(child: ChildProcess): ChildProcess {
     children.add(child)
@@ -155,6 +158,9 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
           REDIS_URL: redisUrl,
           RAILS_LOG: join(dir, `rails-${puma.name}.log`),
           CONFORMANCE_SERVER: puma.name,
+          // If this runner is killed outright, each puma ends itself and Redis (see config.ru).
+          CONFORMANCE_PARENT_PID: String(process.pid),
+          CONFORMANCE_REDIS_PID: String(redis?.pid ?? ""),
         },
         stdio: ["ignore", fd, fd],
       }),
@@ -187,13 +193,16 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
     await exited
   }
 
+  const end = (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+    const exited = new Promise((done) => child.once("exit", done))
+    child.kill("SIGKILL")
+    return Promise.race([exited, sleep(5_000)])
+  }
   const stopAll = async () => {
-    const exits = [...children].map((child) => {
-      const exited = new Promise((done) => child.once("exit", done))
-      child.kill("SIGKILL")
-      return Promise.race([exited, sleep(5_000)])
-    })
-    await Promise.all(exits)
+    // The pumas first: a puma that outlives Redis only logs its listener's lost connection.
+    await Promise.all([...children].filter((child) => child != redis).map(end))
+    await Promise.all([...children].map(end))
     process.off("exit", killAllNow)
     if (process.env.KEEP_RAILS_LOGS) console.log(`rails conformance logs kept in ${dir}`)
     else rmSync(dir, { recursive: true, force: true })
@@ -201,7 +210,7 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
 
   try {
     const redisLog = join(dir, "redis.log")
-    const redis = track(
+    redis = track(
       spawn("redis-server", ["--port", String(redisPort), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", redisLog], {
         cwd: dir,
         stdio: "ignore",
@@ -249,6 +258,8 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
       if (!response.ok) throw new Error(`write via ${at(via).name} answered ${response.status}: ${(await response.text()).slice(0, 500)}`)
       return (await response.json()).ids
     },
+    logTail: (i, lines = 40) =>
+      `--- rails-${at(i).name}.log\n${tail(join(dir, `rails-${at(i).name}.log`), lines)}\n--- puma-${at(i).name}.log\n${tail(join(dir, `puma-${at(i).name}.log`), lines)}`,
     stopAll,
   }
 }

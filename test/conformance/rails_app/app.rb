@@ -180,6 +180,7 @@ Conformance::Application.initialize!
 # Drawn after initialize! (drawing clears the routes first, then re-adds Action Cable's /cable mount).
 Conformance::Application.routes.draw do
   get "/up", to: "health#show"
+  get "/favicon.ico", to: proc { [204, {}, []] }
   get "/login", to: "sessions#create"
   get "/logout", to: "sessions#destroy"
   get "/lists/:name", to: "lists#show", constraints: { name: /[^\/]+/ }

@@ -5,4 +5,22 @@ require_relative "app"
 dist = ENV["TURBO_CABLE_DIST"].to_s.empty? ? File.expand_path("../../../dist", __dir__) : ENV["TURBO_CABLE_DIST"]
 use Rack::Static, urls: ["/dist"], root: File.dirname(dist), header_rules: [[:all, { "Cache-Control" => "no-store" }]]
 
+# Started by test/support/rails_server.ts: if the test runner dies without ending us (a hard kill), end
+# ourselves and the suite's redis-server rather than linger on the machine.
+if (parent = ENV["CONFORMANCE_PARENT_PID"].to_i) > 0
+  Thread.new do
+    loop do
+      sleep 1
+      next if Process.ppid == parent
+      redis = ENV["CONFORMANCE_REDIS_PID"].to_i
+      begin
+        Process.kill("TERM", redis) if redis > 0
+      rescue SystemCallError
+        nil
+      end
+      exit!(1)
+    end
+  end
+end
+
 run Conformance::Application
