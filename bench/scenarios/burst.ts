@@ -1,11 +1,12 @@
 // Burst: N appends broadcast back to back to a page with one source. Main-thread time (CDP TaskDuration)
 // and wall time until the last is in the DOM; every item must be there, in order. Then one more burst on
 // the unminified ESM build under the CPU profiler, to show where turbo-cable's time goes.
-import { clientOrder, type PageId } from "../clients"
+import { clientOrder, LABELS, type ClientId, type PageId } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
 import { heapAfterGc, openPage, pageClock, sleep, taskDuration, waitConnected, type BenchPage } from "../support/browser"
 import { summarizeProfile, type CpuProfile } from "../support/profile"
 import { ratioOf, Rows } from "../support/results"
+import { mainThreadSelfTimes, startTrace } from "../support/trace"
 
 const MESSAGE =
   `<turbo-stream action="append" target="items"><template>` +
@@ -105,8 +106,19 @@ export async function burst(bench: Bench): Promise<ScenarioResult> {
     }
   })
 
+  bench.log("burst: a trace of the main thread per client")
+  const traces = new Map<ClientId, { byName: Map<string, number>; tasksMs: number }>()
+  for (const client of bench.clients) {
+    let stopTrace: (() => Promise<Parameters<typeof mainThreadSelfTimes>[0]>) | undefined
+    await burstOnce(bench, client, count, async ({ cdp }) => {
+      stopTrace = await startTrace(cdp)
+      return async () => void traces.set(client, mainThreadSelfTimes(await stopTrace!()))
+    })
+  }
+
   return {
     rows: rows.rows,
+    sections: [traceMarkdown(traces, count)],
     notes: [
       `**Burst.** One page per client and run, one source; once it is \`[connected]\` and the heap collected, the ` +
         `harness asks the server (POST /broadcast, count ${count}) to send ${count} appends back to back. Main-thread time is the ` +
@@ -116,4 +128,32 @@ export async function burst(bench: Bench): Promise<ScenarioResult> {
     ],
     profile: profile ? { summary: await summarizeProfile(profile), messages: count } : undefined,
   }
+}
+
+/** Self time per trace event, µs per message, one column per client; the events that matter most first. */
+function traceMarkdown(traces: Map<ClientId, { byName: Map<string, number>; tasksMs: number }>, count: number): string {
+  const clients = [...traces.keys()]
+  const names = new Set<string>()
+  for (const { byName } of traces.values()) {
+    for (const [name] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 8)) names.add(name)
+  }
+  const weight = (name: string) => Math.max(...clients.map((client) => traces.get(client)!.byName.get(name) ?? 0))
+  const ordered = [...names].sort((a, b) => weight(b) - weight(a))
+  const us = (ms: number | undefined) => (ms === undefined ? "" : ((1000 * ms) / count).toFixed(0))
+  return [
+    "## Where each client's burst time goes (trace of the main thread)",
+    "",
+    `One extra burst of ${count} appends per client, not counted above, with Chromium tracing on (categories ` +
+      "toplevel, devtools.timeline, v8.execute). Self time per trace event on the page's renderer main thread, " +
+      "in µs per message: what the CPU profile lumps together as \"(program)\" is split here into HTML parsing, " +
+      "style, layout, paint and the task machinery. FunctionCall, EventDispatch, RunMicrotasks and " +
+      "FireAnimationFrame are JS run from a callback, an event, a microtask or an animation frame (their self time " +
+      "is mostly the JS itself); ParseHTML includes innerHTML and insertAdjacentHTML. Tracing costs time itself, " +
+      "so compare columns, not totals with the table above.",
+    "",
+    `| trace event | ${clients.map((client) => LABELS[client]).join(" | ")} |`,
+    `|---|${clients.map(() => "---").join("|")}|`,
+    `| **all top-level tasks** | ${clients.map((client) => `**${us(traces.get(client)!.tasksMs)}**`).join(" | ")} |`,
+    ...ordered.map((name) => `| ${name} | ${clients.map((client) => us(traces.get(client)!.byName.get(name))).join(" | ")} |`),
+  ].join("\n")
 }

@@ -7,7 +7,7 @@ import { Rows } from "../support/results"
 
 const WARM_UP_CYCLES = 200
 /** Longest wait for a batch kept until connected; turbo-rails never confirms a stream it already leaked. */
-const CONNECT_WAIT_MS = 250
+const CONNECT_WAIT_MS = 100
 /** After the last removal: longer than any client's unsubscribe grace (turbo-cable 500 ms). */
 const QUIET_MS = 1_500
 const STABLE_MS = 1_000

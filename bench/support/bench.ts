@@ -42,7 +42,7 @@ export function settingsFor(quick: boolean, runsOverride?: number): Settings {
     latency: { perSecond: 200, seconds: quick ? 2 : 10 },
     manyStreams: { sources: quick ? 50 : 200 },
     churn: { cycles: quick ? 1000 : 10_000, batch: 10, streams: 50 },
-    reconnect: { deadLineTimeoutMs: 20_000, downMs: 2_000, catchUpTimeoutMs: 15_000, frozenMs: 3_000, resumeTimeoutMs: 10_000 },
+    reconnect: { deadLineTimeoutMs: 20_000, downMs: 2_000, catchUpTimeoutMs: 12_000, frozenMs: 3_000, resumeTimeoutMs: 6_000 },
   }
 }
 
@@ -62,4 +62,6 @@ export interface ScenarioResult {
   /** Markdown paragraphs for RESULTS.md: method, caveats, anything a row cannot say. */
   notes: string[]
   profile?: { summary: ProfileSummary; messages: number }
+  /** Markdown sections of their own (a "## " heading each) for RESULTS.md. */
+  sections?: string[]
 }

@@ -15,6 +15,7 @@ export interface Panel {
 }
 
 const WIDTH = 760
+const MARGIN = 12
 const LABEL_WIDTH = 110
 const PLOT_WIDTH = 520
 const BAR_HEIGHT = 14
@@ -89,8 +90,8 @@ export function chartSvg(title: string, subtitle: string, panels: Panel[]): stri
     y += height + 16
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 2 * MARGIN}" height="${y + MARGIN}" viewBox="${-MARGIN} ${-MARGIN} ${WIDTH + 2 * MARGIN} ${y + MARGIN}">`,
+    `<rect x="${-MARGIN}" y="${-MARGIN}" width="100%" height="100%" fill="#fff"/>`,
     `<text x="0" y="18" font-size="16" font-weight="700" ${FONT}>${escapeXml(title)}</text>`,
     `<text x="0" y="34" font-size="11" fill="#555" ${FONT}>${escapeXml(subtitle)}</text>`,
     ...body,

@@ -59,7 +59,12 @@ export class RawChromium {
       await Promise.race([exited, sleep(3_000)])
       if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL")
     }
-    rmSync(this.profileDir, { recursive: true, force: true })
+    // Best effort: a helper process may still be writing to the profile as the browser exits.
+    try {
+      rmSync(this.profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 })
+    } catch {
+      // a leftover temporary directory is harmless
+    }
   }
 }
 

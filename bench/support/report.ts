@@ -101,6 +101,7 @@ export function resultsMarkdown(report: Report): string {
     "",
     ...report.results.flatMap((result) => result.notes.flatMap((note) => [note, ""])),
   ]
+  for (const section of report.results.flatMap((result) => result.sections ?? [])) out.push(section, "")
   if (profile) {
     out.push(
       "## Where turbo-cable's burst time goes (CPU profile)",
