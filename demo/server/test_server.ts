@@ -17,6 +17,7 @@ import { dirname, extname, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { CableServer, PROTOCOL } from "./cable_server"
 import { sign } from "./signed_stream"
+import { escapeHtml } from "../app/html"
 
 const HOST = "127.0.0.1"
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
@@ -54,15 +55,6 @@ class HttpError extends Error {
   ) {
     super(message)
   }
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;")
 }
 
 function parsePort(value: string | undefined, name: string): number {
