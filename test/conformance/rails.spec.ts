@@ -31,7 +31,7 @@ test.afterEach(async ({}, testInfo) => {
   const time = (at: number) => new Date(at).toISOString().slice(11, 23)
   for (const [index, page] of pages.entries()) {
     const wire = wires.get(page)!
-    const seen = page.isClosed() ? [] : await states(page).catch(() => [])
+    const seen = page.isClosed() ? [] : await Promise.race([states(page).catch(() => []), sleep(2_000).then(() => [])])
     const frames = [...wire.sent.map((f) => ({ ...f, way: ">" })), ...wire.received.map((f) => ({ ...f, way: "<" }))]
       .filter((f) => f.data.type != "ping")
       .sort((a, b) => a.at - b.at)
