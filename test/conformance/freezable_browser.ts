@@ -35,9 +35,20 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
       "--disable-sync",
       "about:blank",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group: Chromium and the helpers it forks, ended together by the group of this pid.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   )
-  const kill = () => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL")
+  const group = -child.pid!
+  const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(group, signal)
+      return true
+    } catch {
+      return false // the group is gone
+    }
+  }
+  const groupAlive = () => signalGroup(0)
+  const kill = () => signalGroup("SIGKILL")
   // A helper process may still be writing the profile for a moment: a leftover temp dir is not a failure.
   const removeProfile = () => {
     try {
@@ -76,15 +87,12 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
     async close() {
       // Disconnects only (Playwright did not launch it).
       await browser!.close().catch(() => {})
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((done) => child.once("exit", done))
-        // SIGTERM lets Chromium end its own helper processes; SIGKILL if it takes too long.
-        child.kill("SIGTERM")
-        await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))])
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill("SIGKILL")
-          await Promise.race([exited, new Promise((done) => setTimeout(done, 2_000))])
-        }
+      // SIGTERM lets Chromium shut down; whatever of its group is left after 5 s gets SIGKILL.
+      signalGroup("SIGTERM")
+      const deadline = Date.now() + 7_000
+      while (groupAlive() && Date.now() < deadline) {
+        if (Date.now() > deadline - 2_000) kill()
+        await new Promise((done) => setTimeout(done, 100))
       }
       process.off("exit", kill)
       removeProfile()
