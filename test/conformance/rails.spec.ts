@@ -5,7 +5,7 @@
 // list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
 import { startRailsServers, type RailsServers } from "../support/rails_server"
-import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "./freezable_browser"
+import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 
 const A = 0
 const B = 1
@@ -228,7 +228,7 @@ test("a frozen server process (SIGSTOP: no pings, no FIN) is noticed within two 
   await expectNoDuplicates(page)
 })
 
-// Playwright's own pages cannot be frozen (see freezable_browser.ts): these run in a Chromium it attached to.
+// Playwright's own pages cannot be frozen (see test/support/freezable_browser.ts): these run in a Chromium it attached to.
 test.describe("a page frozen through the Page Lifecycle", () => {
   let browser: FreezableBrowser
   test.beforeAll(async () => {
