@@ -125,6 +125,7 @@ async function main(): Promise<void> {
       ? [resolve(BENCH_ROOT, "RESULTS.md"), resolve(BENCH_ROOT, "chart.svg")]
       : [resolve(OUT_DIR, "RESULTS.partial.md"), resolve(OUT_DIR, "chart.partial.svg")]
     await writeFile(resultsFile, resultsMarkdown(report))
+    await writeFile(resolve(OUT_DIR, complete ? "results.json" : "results.partial.json"), JSON.stringify(report, null, 1))
     await writeFile(chartFile, chartOf(report))
     log(`machine: ${machine.cpu}, ${machine.cores} cores; others used ${report.load.othersCores.toFixed(2)} cores on average`)
     log(`wrote ${resultsFile} and ${chartFile}`)

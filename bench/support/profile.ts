@@ -37,6 +37,8 @@ export interface ProfileSummary {
 }
 
 const IDLE = "(idle)"
+/** V8's frames that stand for no function. */
+const PSEUDO_FRAMES = ["(program)", "(garbage collector)", IDLE, "(root)"]
 
 interface Located {
   key: string
@@ -60,7 +62,7 @@ export async function summarizeProfile(profile: CpuProfile, top = 15): Promise<P
     const file = url.replace(/^https?:\/\/[^/]+/, "")
     let where = file ? `${file.split("/").pop()}:${lineNumber + 1}` : ""
     let part = "page and bench probes"
-    if (!url && /^\(.*\)$/.test(name)) {
+    if (!url && PSEUDO_FRAMES.includes(name)) {
       part = name == "(garbage collector)" ? "garbage collector" : name == "(program)" ? "(program): native work outside JS" : name
     } else if (scriptId == "0") {
       part = "native APIs called from JS (DOM, builtins)"

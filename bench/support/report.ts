@@ -109,7 +109,8 @@ export function resultsMarkdown(report: Report): string {
       `One extra burst of ${profile.messages} appends, not counted above, on the ESM build (dist/turbo-cable.js ` +
         "and Turbo's turbo.es2017-esm.js, unminified, so functions keep their names) under the CDP Profiler at " +
         "100 µs sampling. Positions in dist/turbo-cable.js are mapped back to src/ through its source map. " +
-        '"(program)" is the renderer\'s native work outside JS: HTML parsing for innerHTML, style, layout, paint.',
+        '"(program)" is the renderer\'s native work outside JS (receiving the WebSocket frames, task scheduling, ' +
+        "style, layout, paint); the trace section above splits it.",
       "",
       profileMarkdown(profile.summary, profile.messages),
       "",

@@ -97,7 +97,7 @@ export function formatRatio(row: Row, anchor: ClientId): string {
   if (!row.ratios?.includes(anchor)) return ""
   const summary = ratioOf(row, anchor)
   if (!summary) return "n/a"
-  const x = (value: number) => `${value.toFixed(2)}x`
+  const x = (value: number) => `${value >= 0.1 || value == 0 ? value.toFixed(2) : value.toPrecision(2)}x`
   if (summary.count == 1 || summary.min == summary.max) return x(summary.median)
   return `${x(summary.median)} (${x(summary.min)}–${x(summary.max)})`
 }
