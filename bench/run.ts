@@ -2,12 +2,13 @@
 // the project's Node Action Cable server; prints the table, writes bench/RESULTS.md and bench/chart.svg.
 //
 //   tsx bench/run.ts [--quick] [--only=burst,latency] [--runs=N] [--clients=turbo-cable,floor]
+//   tsx bench/run.ts --render bench/out/results.json     (the report again from a run's raw results)
 //
 // --quick: one run each and smaller counts, to try the harness; it and partial runs (--only, --clients,
 // --runs) write to bench/out/ instead, so bench/RESULTS.md only ever holds complete runs.
-import { writeFile } from "node:fs/promises"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
 import { resolve } from "node:path"
-import { CLIENT_IDS, LABELS, type ClientId } from "./clients"
+import { CLIENT_IDS, LABELS } from "./clients"
 import { burst } from "./scenarios/burst"
 import { churn } from "./scenarios/churn"
 import { latency } from "./scenarios/latency"
@@ -18,7 +19,7 @@ import { SCENARIO_IDS, settingsFor, type Bench, type ScenarioId, type ScenarioRe
 import { launchBrowser } from "./support/browser"
 import { BENCH_ROOT, buildPageBundles, OUT_DIR } from "./support/bundles"
 import { describeMachine, LoadSampler } from "./support/machine"
-import { chartOf, resultsMarkdown } from "./support/report"
+import { chartOf, resultsMarkdown, type Report } from "./support/report"
 import { textTable } from "./support/results"
 import { CableServer } from "./support/server"
 import { BenchWeb } from "./support/web"
@@ -52,7 +53,36 @@ function listOption<T extends string>(name: string, allowed: readonly T[]): T[] 
   return list
 }
 
+/** Writes the table, RESULTS.md and chart.svg of a report; complete runs to bench/, others to bench/out/. */
+async function writeReport(report: Report, complete: boolean): Promise<string[]> {
+  const rows = report.results.flatMap((result) => result.rows)
+  process.stdout.write(`\n${textTable(rows, LABELS)}\n`)
+  const profile = report.results.find((result) => result.profile)?.profile
+  if (profile) {
+    process.stdout.write(`turbo-cable burst profile, top self time (${profile.messages} messages):\n`)
+    for (const entry of profile.summary.topSelf.slice(0, 10)) {
+      process.stdout.write(`  ${entry.selfMs.toFixed(1).padStart(7)} ms  ${entry.name}  ${entry.where}  [${entry.part}]\n`)
+    }
+  }
+  const files = complete
+    ? [resolve(BENCH_ROOT, "RESULTS.md"), resolve(BENCH_ROOT, "chart.svg"), resolve(OUT_DIR, "results.json")]
+    : [resolve(OUT_DIR, "RESULTS.partial.md"), resolve(OUT_DIR, "chart.partial.svg"), resolve(OUT_DIR, "results.partial.json")]
+  await mkdir(OUT_DIR, { recursive: true })
+  await writeFile(files[0], resultsMarkdown(report))
+  await writeFile(files[1], chartOf(report))
+  // Infinity (a timeout) survives the round trip through --render as a string.
+  await writeFile(files[2], JSON.stringify({ complete, report }, (_, value) => (value === Infinity ? "Infinity" : value), 1))
+  return files
+}
+
 async function main(): Promise<void> {
+  const saved = option("render")
+  if (saved) {
+    const { complete, report } = JSON.parse(await readFile(saved, "utf8"), (_, value) => (value === "Infinity" ? Infinity : value))
+    const files = await writeReport(report, complete)
+    process.stderr.write(`wrote ${files.slice(0, 2).join(" and ")}\n`)
+    return
+  }
   const quick = process.argv.includes("--quick")
   const only = listOption("only", SCENARIO_IDS)
   const clients = listOption("clients", CLIENT_IDS) ?? [...CLIENT_IDS]
@@ -104,7 +134,7 @@ async function main(): Promise<void> {
       results.push(await SCENARIOS[id](bench))
     }
     const machine = describeMachine(browser.version())
-    const report = {
+    const report: Report = {
       settings,
       machine,
       load: load.stop(),
@@ -112,23 +142,9 @@ async function main(): Promise<void> {
       durationS: (Date.now() - started) / 1000,
       command: complete ? "npm run bench" : `tsx bench/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
     }
-    const rows = results.flatMap((result) => result.rows)
-    process.stdout.write(`\n${textTable(rows, LABELS as Record<ClientId, string>)}\n`)
-    const profile = results.find((result) => result.profile)?.profile
-    if (profile) {
-      process.stdout.write(`turbo-cable burst profile, top self time (${profile.messages} messages):\n`)
-      for (const entry of profile.summary.topSelf.slice(0, 10)) {
-        process.stdout.write(`  ${entry.selfMs.toFixed(1).padStart(7)} ms  ${entry.name}  ${entry.where}  [${entry.part}]\n`)
-      }
-    }
-    const [resultsFile, chartFile] = complete
-      ? [resolve(BENCH_ROOT, "RESULTS.md"), resolve(BENCH_ROOT, "chart.svg")]
-      : [resolve(OUT_DIR, "RESULTS.partial.md"), resolve(OUT_DIR, "chart.partial.svg")]
-    await writeFile(resultsFile, resultsMarkdown(report))
-    await writeFile(resolve(OUT_DIR, complete ? "results.json" : "results.partial.json"), JSON.stringify(report, null, 1))
-    await writeFile(chartFile, chartOf(report))
+    const files = await writeReport(report, complete)
     log(`machine: ${machine.cpu}, ${machine.cores} cores; others used ${report.load.othersCores.toFixed(2)} cores on average`)
-    log(`wrote ${resultsFile} and ${chartFile}`)
+    log(`wrote ${files.slice(0, 2).join(" and ")}`)
   } finally {
     clearTimeout(watchdog)
     await cleanUp()

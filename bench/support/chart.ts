@@ -17,7 +17,7 @@ export interface Panel {
 const WIDTH = 760
 const MARGIN = 12
 const LABEL_WIDTH = 110
-const PLOT_WIDTH = 520
+const PLOT_WIDTH = 480
 const BAR_HEIGHT = 14
 const BAR_GAP = 3
 const GROUP_GAP = 12
@@ -37,12 +37,15 @@ function niceMax(value: number): number {
 }
 
 function format(value: number): string {
+  if (value == 0) return "0"
   return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value >= 1 ? value.toFixed(2) : value.toFixed(3)
 }
 
 function panelSvg(panel: Panel, top: number): { svg: string; height: number } {
-  const finite = panel.groups.flatMap((group) => group.bars.map((bar) => bar.summary?.max ?? 0)).filter(Number.isFinite)
-  const max = niceMax(Math.max(...finite, 0) * 1.05)
+  // Scaled to the medians: one run's outlier would otherwise squeeze every bar; its whisker is cut at the
+  // edge and its value written out.
+  const medians = panel.groups.flatMap((group) => group.bars.map((bar) => bar.summary?.median ?? 0)).filter(Number.isFinite)
+  const max = niceMax(Math.max(...medians, 0) * 1.3)
   const x = (value: number) => LABEL_WIDTH + (Math.min(value, max) / max) * PLOT_WIDTH
   const parts: string[] = [`<text x="0" y="${top + 14}" font-size="14" font-weight="600" ${FONT}>${escapeXml(panel.title)}</text>`]
   let y = top + 28
@@ -59,8 +62,10 @@ function panelSvg(panel: Panel, top: number): { svg: string; height: number } {
           const [left, right] = [x(s.min), x(s.max)]
           parts.push(`<path d="M${left.toFixed(1)} ${mid}H${right.toFixed(1)}M${left.toFixed(1)} ${mid - 4}V${mid + 4}M${right.toFixed(1)} ${mid - 4}V${mid + 4}" stroke="#222" stroke-width="1"/>`)
         }
-        const label = `${bar.name ? `${bar.name} ` : ""}${format(s.median)} ${panel.unit}`
-        parts.push(`<text x="${(Math.max(x(s.median), s.count > 1 ? x(s.max) : 0) + 6).toFixed(1)}" y="${y + BAR_HEIGHT - 3}" font-size="11" fill="#333" ${FONT}>${escapeXml(label)}</text>`)
+        const cut = s.count > 1 && s.max > max
+        const label = `${bar.name ? `${bar.name} ` : ""}${format(s.median)} ${panel.unit}${cut ? ` (max ${format(s.max)} ${panel.unit} →)` : ""}`
+        const labelX = cut ? LABEL_WIDTH + PLOT_WIDTH : Math.max(x(s.median), s.count > 1 ? x(s.max) : 0)
+        parts.push(`<text x="${(labelX + 6).toFixed(1)}" y="${y + BAR_HEIGHT - 3}" font-size="11" fill="#333" ${FONT}>${escapeXml(label)}</text>`)
       } else {
         parts.push(`<text x="${LABEL_WIDTH + 4}" y="${y + BAR_HEIGHT - 3}" font-size="11" fill="#666" ${FONT}>${escapeXml(`${bar.name} ${s ? "never" : "n/a"}`)}</text>`)
       }
@@ -68,11 +73,13 @@ function panelSvg(panel: Panel, top: number): { svg: string; height: number } {
     }
     y += GROUP_GAP - BAR_GAP
   }
-  // Axis: baseline and four ticks.
+  // Axis: baseline and round ticks.
   const axisY = y
   parts.push(`<path d="M${LABEL_WIDTH} ${plotTop - 4}V${axisY}H${LABEL_WIDTH + PLOT_WIDTH}" stroke="#999" fill="none"/>`)
-  for (let i = 0; i <= 4; i++) {
-    const value = (max * i) / 4
+  const lead = Math.round(max / 10 ** Math.floor(Math.log10(max)) * 10) / 10
+  const ticks = lead == 2.5 || lead == 5 ? 5 : 4
+  for (let i = 0; i <= ticks; i++) {
+    const value = (max * i) / ticks
     const tickX = x(value)
     parts.push(`<path d="M${tickX.toFixed(1)} ${axisY}v4" stroke="#999"/>`)
     parts.push(`<text x="${tickX.toFixed(1)}" y="${axisY + 16}" font-size="10" text-anchor="middle" fill="#555" ${FONT}>${format(value)}</text>`)
