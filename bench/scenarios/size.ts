@@ -58,7 +58,7 @@ export async function size(bench: Bench): Promise<ScenarioResult> {
         `\`@hotwired/turbo-rails\` package (what turbo.min.js ships); AnyCable \`@anycable/web\` + ` +
         `\`@anycable/turbo-stream\` (Turbo external) and the same with Turbo. All bundled and minified by esbuild ` +
         `(es2020) and gzipped with node's zlib at level 9; kB = 1000 bytes. The anchors in DESIGN.md: 3.8 kB, ` +
-        `11.0 kB, ~29 kB. turbo-cable's script-tag build is ${(scriptOver / 1000).toFixed(1)} kB over turbo-rails'.`,
+        `11.0 kB, ~29 kB. Sizes are deterministic, so one run. turbo-cable's script-tag build is ${(scriptOver / 1000).toFixed(1)} kB over turbo-rails'.`,
       `turbo-cable's ESM build split at its dynamic imports (esbuild splitting): ${kB(split.eager).toFixed(1)} kB ` +
         `min+gzip up front, lazily imported chunks ${split.lazy.map((bytes) => `${kB(bytes).toFixed(1)} kB`).join(", ") || "none"}.`,
       `Minified bytes of turbo-cable's ESM build by origin (esbuild metafile, from src/index.ts): ${parts}.`,
