@@ -9,6 +9,9 @@ import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type 
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
 
+/** How long after a wake signal a drop is retried without backoff (ms). */
+const WAKE_WINDOW = 1_000
+
 export interface ConnectionDelegate {
   /** The server welcomed a new socket: (re)send every subscribe. */
   welcomed(): void
@@ -29,6 +32,8 @@ export class Connection {
   private welcomedAt = 0
   private dropReason: string | undefined
   private wakeBackoff: (() => void) | null = null
+  /** When the page last said the line may be back (online, visible, resumed); -Infinity before that. */
+  private wokeAt = -Infinity
   readonly monitor: ConnectionMonitor
 
   constructor(
@@ -78,6 +83,7 @@ export class Connection {
   /** Something suggests the line may be back or broken (online, visible, resumed): act now, not at the next backoff step. */
   checkNow(why: string): void {
     if (this.state == "stopped" || !this.socket) return
+    this.wokeAt = this.clock.now()
     if (this.wakeBackoff) {
       debug("retrying now:", why)
       this.wakeBackoff()
@@ -110,7 +116,12 @@ export class Connection {
   }
 
   private async nextUrl(): Promise<string> {
-    if (this.retries >= 0) {
+    // Jitter spreads a fleet dropped at once by a server; a drop seen right after this page's own wake
+    // (a resumed tab learns of its closed socket after `resume`) is this page's alone: retry at once.
+    // One retry per wake: a server still down must not be hammered.
+    const justWoke = this.clock.now() - this.wokeAt < WAKE_WINDOW
+    this.wokeAt = -Infinity
+    if (this.retries >= 0 && !justWoke) {
       const delay = reconnectDelay(this.retries, options.backoff)
       debug(`retry ${this.retries + 1} in ${Math.round(delay)} ms`)
       await this.waitOrWake(delay)

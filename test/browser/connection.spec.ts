@@ -58,3 +58,28 @@ test("a dropped socket is replaced and every subscription sent again after the w
   expect(commandsSent(wire, "subscribe")).toHaveLength(4)
   await expect.poll(() => server.subscriptions("dropped-a")).toBe(1)
 })
+
+test("while the server is down, retries keep their backoff even after the page wakes", async ({ page, server }) => {
+  const wire = recordWire(page)
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(page, server, "down-and-woken")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await server.post("/stop")
+  try {
+    const attempts = page.evaluate(
+      () =>
+        new Promise<number>((done) => {
+          let count = 0
+          document.addEventListener("turbo-cable:state", (event: any) => event.detail.state == "reconnecting" && count++)
+          window.dispatchEvent(new Event("online"))
+          setTimeout(() => done(count), 2_000)
+        }),
+    )
+    // First retry at once, then 150-450 ms, x1.3...: a handful in 2 s, not a tight loop.
+    expect(await attempts).toBeLessThanOrEqual(6)
+  } finally {
+    await server.post("/start")
+  }
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
+  expect(wire.sockets.length).toBeLessThan(12)
+})
