@@ -1,5 +1,5 @@
 // bench/chart.svg, by hand: horizontal bars (median) with min–max whiskers, one panel per figure group.
-import { CLIENT_IDS, LABELS, type ClientId } from "../clients"
+import { LABELS, type ClientId } from "../clients"
 import type { Summary } from "./stats"
 
 export interface Bar {
@@ -106,6 +106,3 @@ export function chartSvg(title: string, subtitle: string, panels: Panel[]): stri
     "",
   ].join("\n")
 }
-
-/** The client order of the chart: turbo-cable first, then the anchors. */
-export const CHART_CLIENTS: readonly ClientId[] = CLIENT_IDS
