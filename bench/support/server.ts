@@ -29,6 +29,11 @@ export class CableServer {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     })
+    // However the harness ends (a crash included), the server goes with it, never left stopped or orphaned.
+    process.once("exit", () => {
+      child.kill("SIGCONT")
+      child.kill("SIGKILL")
+    })
     let stderr = ""
     child.stderr!.on("data", (chunk) => (stderr = (stderr + chunk).slice(-20_000)))
     const ports = await new Promise<{ app: number; control: number }>((done, fail) => {
