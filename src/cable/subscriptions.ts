@@ -73,10 +73,6 @@ export class Subscriptions {
     return this.byIdentifier.size
   }
 
-  phaseOf(identifier: string): Phase | undefined {
-    return this.byIdentifier.get(identifier)?.phase
-  }
-
   /** True when no subscription with sources is waiting for the server. */
   get settled(): boolean {
     for (const subscription of this.byIdentifier.values()) {
