@@ -1,15 +1,5 @@
 import { defineConfig } from "@playwright/test"
-
-// Debian's Chromium, never a downloaded browser; flags keep it off the network and quiet.
-const chromiumFlags = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-]
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./test/support/chromium"
 
 export default defineConfig({
   testDir: "test",
@@ -23,8 +13,8 @@ export default defineConfig({
   use: {
     browserName: "chromium",
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-      args: chromiumFlags,
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_FLAGS,
     },
     trace: "off",
   },

@@ -2,17 +2,9 @@
 // CDP calls the scenarios share: metrics, garbage collection, and the page's clock.
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test"
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../test/support/chromium"
 
-export const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-]
+export { CHROMIUM_FLAGS, CHROMIUM_PATH }
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })

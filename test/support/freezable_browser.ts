@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium, type Browser, type CDPSession, type Page } from "@playwright/test"
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium"
 
 export interface FreezableBrowser {
   newPage(): Promise<Page>
@@ -20,21 +21,8 @@ export interface FreezableBrowser {
 export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "turbo-cable-chromium-"))
   const child = spawn(
-    process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    [
-      "--headless",
-      "--remote-debugging-port=0",
-      `--user-data-dir=${profile}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--no-default-browser-check",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "about:blank",
-    ],
+    CHROMIUM_PATH,
+    ["--headless", "--remote-debugging-port=0", `--user-data-dir=${profile}`, ...CHROMIUM_FLAGS, "--no-default-browser-check", "about:blank"],
     // Its own process group: Chromium and the helpers it forks, ended together by the group of this pid.
     { stdio: ["ignore", "ignore", "pipe"], detached: true },
   )
