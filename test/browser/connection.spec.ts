@@ -46,6 +46,18 @@ test("a server disconnect with reconnect: false stops the cable for good", async
   expect(wire.sockets).toHaveLength(1)
 })
 
+test("a stopped cable starts again with getCable().restart()", async ({ page, server }) => {
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(page, server, "restarted-by-app")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await server.post("/disconnect", { reason: "remote", reconnect: false })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  await page.evaluate(() => (window as any).TurboCable.getCable().restart())
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await server.broadcast("restarted-by-app", `<turbo-stream action="append" target="items"><template><li id="again">again</li></template></turbo-stream>`)
+  await expect(page.locator("#again")).toHaveText("again")
+})
+
 test("a dropped socket is replaced and every subscription sent again after the welcome", async ({ page, server }) => {
   const wire = recordWire(page)
   await page.goto(`${server.app}/test/pages/blank.html`)
