@@ -2,6 +2,7 @@
 // without a reload, keeping what the user typed.
 import type { Page } from "@playwright/test"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
+import { appendSource } from "../support/sources"
 import { expect, test } from "./fixtures"
 
 let listCount = 0
@@ -176,13 +177,7 @@ test("one refetch serves every stream on the page", async ({ page, server }) => 
   await openLive(page, server.app, list)
   const refetches = countRefetches(page)
   for (const extra of ["a", "b", "c"]) {
-    const signed = await server.sign(`${list}-${extra}`)
-    await page.evaluate((signed) => {
-      const element = document.createElement("turbo-cable-stream-source")
-      element.setAttribute("channel", "Turbo::StreamsChannel")
-      element.setAttribute("signed-stream-name", signed)
-      document.body.append(element)
-    }, signed)
+    await appendSource(page, await server.sign(`${list}-${extra}`))
   }
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(4)
   await server.post("/kill")
@@ -251,14 +246,7 @@ test("the refresh strategy uses Turbo's page refresh", async ({ page, server }) 
 test("sources added by script, absent from the refetched page, stay subscribed through a catch-up", async ({ page, server }) => {
   const list = newList()
   await openLive(page, server.app, list)
-  const signed = await server.sign(`${list}-extra`)
-  await page.evaluate((signed) => {
-    const element = document.createElement("turbo-cable-stream-source")
-    element.id = "extra"
-    element.setAttribute("channel", "Turbo::StreamsChannel")
-    element.setAttribute("signed-stream-name", signed)
-    document.body.append(element)
-  }, signed)
+  await appendSource(page, await server.sign(`${list}-extra`), { id: "extra" })
   await expect(page.locator("#extra")).toHaveAttribute("connected", "")
   await server.post("/kill")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })

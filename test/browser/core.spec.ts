@@ -1,4 +1,5 @@
 // The core, as a user and the wire see it: one socket, shared subscriptions, messages applied once and in order.
+import { appendSource } from "../support/sources"
 import { addSource, appendStream, commandsSent, eventually, expect, recordWire, test } from "./fixtures"
 
 test.beforeEach(async ({ page, server }) => {
@@ -85,13 +86,7 @@ test("a forged stream name is rejected once, not retried, and other sources keep
   const rejected = page.evaluate(
     () => new Promise<string>((done) => document.addEventListener("turbo-cable:rejected", (e) => done((e.target as Element).id))),
   )
-  await page.evaluate(() => {
-    const element = document.createElement("turbo-cable-stream-source")
-    element.id = "forged"
-    element.setAttribute("channel", "Turbo::StreamsChannel")
-    element.setAttribute("signed-stream-name", "eyJmb3JnZWQiOnRydWV9--0000")
-    document.body.append(element)
-  })
+  await appendSource(page, "eyJmb3JnZWQiOnRydWV9--0000", { id: "forged" })
   await addSource(page, server, "honest")
   expect(await rejected).toBe("forged")
   await expect(page.locator("#forged")).toHaveAttribute("rejected", "")

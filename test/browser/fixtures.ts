@@ -2,6 +2,7 @@
 // <turbo-cable-stream-source> elements with signed stream names.
 import { test as base, expect, type Page, type WebSocket } from "@playwright/test"
 import { startNodeServer, type NodeServer } from "../support/node_server"
+import { appendSource } from "../support/sources"
 
 export interface Wire {
   sent: Array<Record<string, any>>
@@ -32,19 +33,7 @@ export function commandsSent(wire: Wire, command: string): Array<Record<string, 
 
 /** Adds a source for `stream` to the page (inside #sources), signed by the server; returns its element id. */
 export async function addSource(page: Page, server: NodeServer, stream: string, attributes: Record<string, string> = {}) {
-  const signed = await server.sign(stream)
-  return page.evaluate(
-    ({ signed, attributes }) => {
-      const element = document.createElement("turbo-cable-stream-source")
-      element.setAttribute("channel", "Turbo::StreamsChannel")
-      element.setAttribute("signed-stream-name", signed)
-      for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value)
-      element.id ||= `source_${document.querySelectorAll("turbo-cable-stream-source").length}_${Math.random().toString(36).slice(2)}`
-      ;(document.getElementById("sources") ?? document.body).append(element)
-      return element.id
-    },
-    { signed, attributes },
-  )
+  return appendSource(page, await server.sign(stream), attributes)
 }
 
 export function appendStream(target: string, id: string, text: string): string {

@@ -5,6 +5,7 @@
 // list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
 import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { appendSource } from "../support/sources"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 
 const A = 0
@@ -318,13 +319,7 @@ test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, an
   const forged = await page.locator("turbo-cable-stream-source").getAttribute("signed-stream-name")
   const [, digest] = forged!.split("--")
   const forgedName = `${Buffer.from(JSON.stringify(secretList)).toString("base64")}--${digest}`
-  await page.evaluate((forgedName) => {
-    const element = document.createElement("turbo-cable-stream-source")
-    element.id = "forged"
-    element.setAttribute("channel", "Turbo::StreamsChannel")
-    element.setAttribute("signed-stream-name", forgedName)
-    document.body.append(element)
-  }, forgedName)
+  await appendSource(page, forgedName, { id: "forged" })
   await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
   await expect(page.locator("#forged")).not.toHaveAttribute("connected", /.*/)
   const identifier = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: forgedName })

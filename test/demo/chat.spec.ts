@@ -1,5 +1,6 @@
 // The demo chat as two people use it: two browser contexts, two signed-in users, one room.
 import { expect, expectLive, messages, roomUrl, say, test, uniqueName } from "./fixtures"
+import { appendSource } from "../support/sources"
 
 test("signing in with a name opens a live room page: three streams, one socket", async ({ browser, demo }) => {
   const context = await browser.newContext()
@@ -128,12 +129,7 @@ test("a socket without a session is refused, and the page says so", async ({ bro
         document.addEventListener("turbo-cable:state", (event: any) => event.detail.state == "stopped" && done(event.detail.reason)),
       ),
   )
-  await page.evaluate((signed) => {
-    const source = document.createElement("turbo-cable-stream-source")
-    source.setAttribute("channel", "Turbo::StreamsChannel")
-    source.setAttribute("signed-stream-name", signed!)
-    document.body.append(source)
-  }, signedName)
+  await appendSource(page, signedName!)
   expect(await stopped).toBe("unauthorized")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
   await context.close()
@@ -142,16 +138,9 @@ test("a socket without a session is refused, and the page says so", async ({ bro
 test("a forged stream name is rejected; the page's other streams carry on", async ({ join }) => {
   const alice = await join(uniqueName("Alice"))
   const bob = await join(uniqueName("Bob"))
-  await alice.evaluate(() => {
-    const real = document.querySelector("#unread_source")!.getAttribute("signed-stream-name")!
-    const forged = document.createElement("turbo-cable-stream-source")
-    forged.id = "forged_source"
-    forged.setAttribute("channel", "Turbo::StreamsChannel")
-    // Someone else's unread stream, with the signature of our own.
-    const [, digest] = real.split("--")
-    forged.setAttribute("signed-stream-name", `${btoa(JSON.stringify("unread:Bob"))}--${digest}`)
-    document.body.append(forged)
-  })
+  // Someone else's unread stream, with the signature of our own.
+  const [, digest] = (await alice.locator("#unread_source").getAttribute("signed-stream-name"))!.split("--")
+  await appendSource(alice, `${Buffer.from(JSON.stringify("unread:Bob")).toString("base64")}--${digest}`, { id: "forged_source" })
   await expect(alice.locator("#forged_source")).toHaveAttribute("rejected", "")
   await expectLive(alice)
   await say(bob, "still live")
