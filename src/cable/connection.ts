@@ -161,12 +161,7 @@ export class Connection {
 
   private receive(data: unknown): void {
     this.monitor.recordFrame()
-    let frame: ReturnType<typeof parseFrame>
-    try {
-      frame = parseFrame(data)
-    } catch (error) {
-      return debug("frame ignored:", error)
-    }
+    const frame = parseFrame(data)
     if ("error" in frame) return debug("frame ignored:", frame.error, data)
 
     switch (frame.type) {
