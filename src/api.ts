@@ -3,6 +3,7 @@
 import { Cable } from "./cable/cable"
 import { currentState, publishState, type ConnectionState } from "./cable/status"
 import { CatchUp } from "./catch_up/catch_up"
+import { LocalRenders } from "./catch_up/local_renders"
 import type { TurboMorph } from "./catch_up/morph"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
 import { catchUpReason } from "./catch_up/policy"
@@ -21,6 +22,7 @@ let turbo: TurboLike | null = null
 let cable: Cable | null = null
 
 const renderer = new StreamRenderer(() => turbo!)
+const localRenders = new LocalRenders()
 
 const catchUp = new CatchUp(
   {
@@ -38,6 +40,7 @@ const catchUp = new CatchUp(
     maxAttempts: options.catchUpAttempts,
     settleTimeout: 2 * options.confirmTimeout,
   }),
+  localRenders,
 )
 
 function catchUpOnConnect(): boolean {
@@ -84,6 +87,7 @@ export function catchUpNow(): void {
 export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
   trackPageAge()
+  localRenders.listen()
   useSourceRegistry({
     attach: (identifier, source) => getCable().attach(identifier, source, contentRenderedAt()),
     detach: (identifier, source) => getCable().detach(identifier, source),

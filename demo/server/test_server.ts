@@ -85,7 +85,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body)
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readBodyText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -93,7 +93,11 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
     if (size > MAX_BODY_BYTES) throw new HttpError(413, "body too large")
     chunks.push(chunk as Buffer)
   }
-  const text = Buffer.concat(chunks).toString("utf8").trim()
+  return Buffer.concat(chunks).toString("utf8")
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = (await readBodyText(req)).trim()
   if (text === "") return {}
   let value: unknown
   try {
@@ -163,6 +167,9 @@ function livePage(listName: string, morphRefresh = false): string {
     `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
     `signed-stream-name="${escapeHtml(sign(secret, listName))}"></turbo-cable-stream-source>\n` +
     `<input id="draft" name="draft"><textarea id="notes" name="notes"></textarea>` +
+    // A form whose response only this page sees, like a validation error: no broadcast, nothing stored.
+    `<form id="note-form" action="/test/notes" method="post"><input id="note" name="note"><button>Add note</button></form>` +
+    `<ul id="local-notes"></ul>` +
     `<p id="count">${lists.get(listName)?.items.length ?? 0} items</p><ul id="items">${items}</ul></body></html>\n`
   )
 }
@@ -218,9 +225,17 @@ async function serveStatic(res: ServerResponse, file: string, headOnly: boolean)
   res.end(headOnly ? undefined : body)
 }
 
+/** The note form's response: a Turbo Stream for this page alone. */
+async function addLocalNote(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const note = new URLSearchParams(await readBodyText(req)).get("note") ?? ""
+  const stream = `<turbo-stream action="append" target="local-notes"><template><li>${escapeHtml(note)}</li></template></turbo-stream>`
+  sendText(res, 200, stream, "text/vnd.turbo-stream.html; charset=utf-8")
+}
+
 async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const { pathname, searchParams } = new URL(req.url ?? "/", "http://localhost")
+  if (req.method === "POST" && pathname === "/test/notes") return addLocalNote(req, res)
+  if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const headOnly = req.method === "HEAD"
 
   const livePrefix = "/test/live/"

@@ -2,6 +2,7 @@
 // morph it into place, holding live messages until the page is current, then applying them in order.
 import { reconnectDelay, type BackoffPolicy } from "../cable/backoff"
 import { debug } from "../log"
+import { LocalRenders } from "./local_renders"
 import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
 
@@ -58,6 +59,7 @@ export class CatchUp {
   constructor(
     private readonly host: CatchUpHost,
     private readonly settings: () => CatchUpSettings,
+    private readonly localRenders: LocalRenders = new LocalRenders(),
   ) {}
 
   /** Asks for a catch-up; many requests before it starts, or while one runs, make one more, not many. */
@@ -104,12 +106,16 @@ export class CatchUp {
 
   private async refetchAndMorph(): Promise<void> {
     const url = location.href
-    const page = await this.fetchPage(url)
-    // The user may have navigated away while the page was in flight.
-    if (location.href != url) return
-    const state = captureUserState()
-    await morphBody(page, this.host.turbo())
-    state.restore()
+    try {
+      const page = await this.fetchPage(url)
+      // The user may have navigated away while the page was in flight.
+      if (location.href != url) return
+      const state = captureUserState()
+      await morphBody(page, this.host.turbo())
+      state.restore()
+    } finally {
+      this.localRenders.release()
+    }
   }
 
   private async fetchPage(url: string): Promise<Document> {
@@ -118,6 +124,8 @@ export class CatchUp {
       // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
       const abort = new AbortController()
       const timer = setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
+      // From here the page's own stream renders are newer than the page being fetched.
+      this.localRenders.hold()
       try {
         const response = await fetch(url, {
           credentials: "same-origin",
@@ -134,6 +142,7 @@ export class CatchUp {
         return new DOMParser().parseFromString(await response.text(), "text/html")
       } catch (error) {
         if (error instanceof GiveUp || attempt + 1 >= maxAttempts) throw error
+        this.localRenders.release()
         const delay = reconnectDelay(attempt, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
         await new Promise((resolve) => setTimeout(resolve, delay))

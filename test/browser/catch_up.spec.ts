@@ -154,6 +154,35 @@ test("messages that arrive during the refetch are applied after the morph, once 
   await expect(page.locator("#items li")).toHaveText(["one", "two", "three"])
 })
 
+test("a form's stream response during the refetch is applied after the morph, not undone by it", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  let release!: () => void
+  const held = new Promise<void>((done) => (release = done))
+  let sawRefetch!: () => void
+  const refetching = new Promise<void>((done) => (sawRefetch = done))
+  await page.route(`**/test/live/${list}`, async (route) => {
+    if (!route.request().headers()["x-turbo-cable-catch-up"]) return route.continue()
+    sawRefetch()
+    await held
+    await route.continue()
+  })
+  await server.post("/kill")
+  await refetching
+  // The response exists only in this page, as a validation error does: the refetched page lacks it.
+  const answered = page.waitForResponse("**/test/notes")
+  await page.locator("#note").fill("seen by this page only")
+  await page.locator("#note").press("Enter")
+  await answered
+  await page.waitForTimeout(200)
+  release()
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  await expect(page.locator("#local-notes li")).toHaveText(["seen by this page only"])
+  await page.waitForTimeout(300)
+  await expect(page.locator("#local-notes li")).toHaveText(["seen by this page only"])
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+})
+
 test("a failed refetch is retried with backoff", async ({ page, server }) => {
   const list = newList()
   await openLive(page, server.app, list)
