@@ -15,6 +15,21 @@ async function openLive(page: Page, app: string, list: string) {
   await page.evaluate(() => ((window as any).notReloaded = true))
 }
 
+/** Holds the catch-up's refetch of the list's page until `release()`; `refetching` resolves when it leaves. */
+async function holdRefetch(page: Page, list: string): Promise<{ refetching: Promise<void>; release: () => void }> {
+  let release!: () => void
+  const held = new Promise<void>((done) => (release = done))
+  let sawRefetch!: () => void
+  const refetching = new Promise<void>((done) => (sawRefetch = done))
+  await page.route(`**/test/live/${list}`, async (route) => {
+    if (!route.request().headers()["x-turbo-cable-catch-up"]) return route.continue()
+    sawRefetch()
+    await held
+    await route.continue()
+  })
+  return { refetching, release }
+}
+
 function countRefetches(page: Page): { count: number } {
   const counter = { count: 0 }
   page.on("request", (request) => {
@@ -132,16 +147,7 @@ test("messages that arrive during the refetch are applied after the morph, once 
   const list = newList()
   await server.post("/items", { list, text: "one" })
   await openLive(page, server.app, list)
-  let release!: () => void
-  const held = new Promise<void>((done) => (release = done))
-  let sawRefetch!: () => void
-  const refetching = new Promise<void>((done) => (sawRefetch = done))
-  await page.route(`**/test/live/${list}`, async (route) => {
-    if (!route.request().headers()["x-turbo-cable-catch-up"]) return route.continue()
-    sawRefetch()
-    await held
-    await route.continue()
-  })
+  const { refetching, release } = await holdRefetch(page, list)
   await server.post("/kill")
   await refetching
   // Written after the refetch left but before the server renders it: in the page AND on the socket.
@@ -157,16 +163,7 @@ test("messages that arrive during the refetch are applied after the morph, once 
 test("a form's stream response during the refetch is applied after the morph, not undone by it", async ({ page, server }) => {
   const list = newList()
   await openLive(page, server.app, list)
-  let release!: () => void
-  const held = new Promise<void>((done) => (release = done))
-  let sawRefetch!: () => void
-  const refetching = new Promise<void>((done) => (sawRefetch = done))
-  await page.route(`**/test/live/${list}`, async (route) => {
-    if (!route.request().headers()["x-turbo-cable-catch-up"]) return route.continue()
-    sawRefetch()
-    await held
-    await route.continue()
-  })
+  const { refetching, release } = await holdRefetch(page, list)
   await server.post("/kill")
   await refetching
   // The response exists only in this page, as a validation error does: the refetched page lacks it.
