@@ -22,7 +22,6 @@ let turbo: TurboLike | null = null
 let cable: Cable | null = null
 
 const renderer = new StreamRenderer(() => turbo!)
-const localRenders = new LocalRenders()
 
 const catchUp = new CatchUp(
   {
@@ -40,7 +39,7 @@ const catchUp = new CatchUp(
     maxAttempts: options.catchUpAttempts,
     settleTimeout: 2 * options.confirmTimeout,
   }),
-  localRenders,
+  new LocalRenders(),
 )
 
 function catchUpOnConnect(): boolean {
@@ -87,7 +86,6 @@ export function catchUpNow(): void {
 export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
   trackPageAge()
-  localRenders.listen()
   useSourceRegistry({
     attach: (identifier, source) => getCable().attach(identifier, source, contentRenderedAt()),
     detach: (identifier, source) => getCable().detach(identifier, source),

@@ -59,7 +59,7 @@ export class CatchUp {
   constructor(
     private readonly host: CatchUpHost,
     private readonly settings: () => CatchUpSettings,
-    private readonly localRenders: LocalRenders = new LocalRenders(),
+    private readonly localRenders: LocalRenders,
   ) {}
 
   /** Asks for a catch-up; many requests before it starts, or while one runs, make one more, not many. */

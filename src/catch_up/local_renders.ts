@@ -11,25 +11,28 @@ interface BeforeStreamRender extends CustomEvent<{ render: (stream: Element) => 
 
 export class LocalRenders {
   private gate: { opened: Promise<void>; open(): void } | null = null
+  private readonly deferIfHeld = (event: Event) => this.defer(event as BeforeStreamRender)
 
-  /** Listens last (on window, bubbling), so it wraps whatever render the app's own listeners chose. */
-  listen(target: EventTarget = window): void {
-    target.addEventListener("turbo:before-stream-render", (event) => this.deferIfHeld(event as BeforeStreamRender))
-  }
+  /** Listens on window, bubbling, and only while held: it runs after the app's own listeners and wraps
+   *  whatever render they chose, and costs nothing per message otherwise. */
+  constructor(private readonly target: EventTarget = window) {}
 
   hold(): void {
     if (this.gate) return
     let open!: () => void
     const opened = new Promise<void>((resolve) => (open = resolve))
     this.gate = { opened, open }
+    this.target.addEventListener("turbo:before-stream-render", this.deferIfHeld)
   }
 
   release(): void {
-    this.gate?.open()
+    if (!this.gate) return
+    this.target.removeEventListener("turbo:before-stream-render", this.deferIfHeld)
+    this.gate.open()
     this.gate = null
   }
 
-  private deferIfHeld(event: BeforeStreamRender): void {
+  private defer(event: BeforeStreamRender): void {
     const gate = this.gate
     if (!gate || event.defaultPrevented || typeof event.detail?.render != "function") return
     const render = event.detail.render
