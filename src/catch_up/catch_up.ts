@@ -106,6 +106,8 @@ export class CatchUp {
 
   private async refetchAndMorph(): Promise<void> {
     const url = location.href
+    // From here the page's own stream renders are newer than the page being fetched: the morph would undo them.
+    this.localRenders.hold()
     try {
       const page = await this.fetchPage(url)
       // The user may have navigated away while the page was in flight.
@@ -124,8 +126,6 @@ export class CatchUp {
       // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
       const abort = new AbortController()
       const timer = setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
-      // From here the page's own stream renders are newer than the page being fetched.
-      this.localRenders.hold()
       try {
         const response = await fetch(url, {
           credentials: "same-origin",
@@ -142,7 +142,6 @@ export class CatchUp {
         return new DOMParser().parseFromString(await response.text(), "text/html")
       } catch (error) {
         if (error instanceof GiveUp || attempt + 1 >= maxAttempts) throw error
-        this.localRenders.release()
         const delay = reconnectDelay(attempt, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
         await new Promise((resolve) => setTimeout(resolve, delay))
