@@ -1,39 +1,68 @@
-// Two builds: `vite build` makes the ESM library (Turbo external), `vite build --mode script` the classic
-// script with everything inside.
-import { resolve } from "node:path"
-import { defineConfig } from "vite"
+// The builds, one `vite build --mode NAME` each (`npm run build` runs them all):
+//   esm                   dist/turbo-cable.js     for bundlers: Turbo, idiomorph, reconnecting-websocket external
+//   actioncable           dist/actioncable.js     `turbo-cable/actioncable`, the same for bundlers
+//   importmap             dist/importmap/turbo-cable.js   for import maps: only Turbo (and the lazy idiomorph) bare
+//   importmap-actioncable dist/importmap/actioncable.js
+//   script                dist/turbo-cable.min.js classic script, everything inside
+// The actioncable entries import the page's cable from "turbo-cable" (a bare import of the main entry), so
+// a page that loads both has one cable, one socket, whichever way each was resolved.
+import { dirname, resolve } from "node:path"
+import { defineConfig, type Plugin, type UserConfig } from "vite"
+
+const src = (file: string) => resolve(import.meta.dirname, "src", file)
+const MAIN_ENTRY = src("index.ts")
+const RUNTIME_DEPENDENCIES = ["@hotwired/turbo", "idiomorph", "reconnecting-websocket"]
+
+const isMainEntry = (file: string) => file.replace(/\.ts$/, "") == MAIN_ENTRY.replace(/\.ts$/, "")
+
+/** From the actioncable entry, the main entry is another module ("turbo-cable"): the page's, never a second copy. */
+const mainEntryAsImport: Plugin = {
+  name: "turbo-cable:main-entry-as-import",
+  enforce: "pre",
+  resolveId(id, importer) {
+    if (importer && id.startsWith(".") && isMainEntry(resolve(dirname(importer), id))) return { id: "turbo-cable", external: true }
+  },
+}
+
+/** An ES module build of `entry` into `dir`/`file`, with `bare` left as imports. */
+function esm(entry: string, dir: string, file: string, bare: string[], minify: boolean): UserConfig {
+  return {
+    plugins: entry == MAIN_ENTRY ? [] : [mainEntryAsImport],
+    build: {
+      outDir: dir,
+      emptyOutDir: false,
+      target: "es2020",
+      minify,
+      sourcemap: true,
+      lib: { entry, formats: ["es"], fileName: () => file },
+      rollupOptions: { external: bare },
+    },
+  }
+}
 
 export default defineConfig(({ mode }) => {
-  if (mode == "script") {
-    return {
-      // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
-      resolve: { alias: { idiomorph: resolve(import.meta.dirname, "src/catch_up/idiomorph_from_turbo.ts") } },
-      build: {
-        emptyOutDir: false,
-        target: "es2020",
-        minify: true,
-        sourcemap: true,
-        lib: {
-          entry: resolve(import.meta.dirname, "src/script.ts"),
-          formats: ["iife"],
-          name: "TurboCableBundle",
-          fileName: () => "turbo-cable.min.js",
+  const dist = resolve(import.meta.dirname, "dist")
+  switch (mode) {
+    case "actioncable":
+      return esm(src("actioncable.ts"), dist, "actioncable.js", RUNTIME_DEPENDENCIES, false)
+    case "importmap":
+      return esm(MAIN_ENTRY, resolve(dist, "importmap"), "turbo-cable.js", ["@hotwired/turbo", "idiomorph"], true)
+    case "importmap-actioncable":
+      return esm(src("actioncable.ts"), resolve(dist, "importmap"), "actioncable.js", [], true)
+    case "script":
+      return {
+        // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
+        resolve: { alias: { idiomorph: src("catch_up/idiomorph_from_turbo.ts") } },
+        build: {
+          outDir: dist,
+          emptyOutDir: false,
+          target: "es2020",
+          minify: true,
+          sourcemap: true,
+          lib: { entry: src("script.ts"), formats: ["iife"], name: "TurboCableBundle", fileName: () => "turbo-cable.min.js" },
         },
-      },
-    }
-  }
-  return {
-    build: {
-      emptyOutDir: true,
-      target: "es2020",
-      minify: false,
-      sourcemap: true,
-      lib: {
-        entry: resolve(import.meta.dirname, "src/index.ts"),
-        formats: ["es"],
-        fileName: () => "turbo-cable.js",
-      },
-      rollupOptions: { external: ["@hotwired/turbo"] },
-    },
+      }
+    default:
+      return esm(MAIN_ENTRY, dist, "turbo-cable.js", RUNTIME_DEPENDENCIES, false)
   }
 })

@@ -1,85 +1,66 @@
-// The public API, independent of how Turbo was loaded (the entries bind it), and the wiring of the parts:
-// the cable's messages go to the renderer; its confirmations decide when the page catches up.
-import { Cable } from "./cable/cable"
-import { currentState, publishState, type ConnectionState } from "./cable/status"
-import { CatchUp } from "./catch_up/catch_up"
-import { LocalRenders } from "./catch_up/local_renders"
-import type { TurboMorph } from "./catch_up/morph"
+// The public API, independent of how Turbo was loaded (the entries bind it): the page's one cable, made
+// on first use with the options configured so far.
+import type { ConnectionState } from "./cable/status"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
-import { catchUpReason } from "./catch_up/policy"
-import { configure, options, type CableOptions } from "./config"
-import { debug } from "./log"
+import { applyOptions, resolveOptions, type CableOptions, type OptionChanges } from "./config"
+import { adapters } from "./consumer/adapters"
+import type { Consumer } from "./consumer/consumer"
+import { debug, setDebug } from "./log"
+import { createPageCable, type CableHandle, type PageCable, type TurboLike } from "./page_cable"
 import { speedUpDuplicateRemoval } from "./streams/duplicate_lookup"
-import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 import { defineStreamSourceElement, useSourceRegistry } from "./streams/stream_source_element"
 
-/** The parts of Turbo turbo-cable uses. */
-export type TurboLike = StreamSink & TurboMorph & { session?: { refresh?(url: string): void } }
-
-const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
-
 let turbo: TurboLike | null = null
-let cable: Cable | null = null
+let page: PageCable | null = null
+/** What `configure` was given before the cable existed. */
+const configured: CableOptions = resolveOptions()
 
-const renderer = new StreamRenderer(() => turbo!)
-
-const catchUp = new CatchUp(
-  {
-    ready: () => cable?.connection.state == "connected" && cable.subscriptions.settled,
-    holdMessages: () => renderer.hold(),
-    releaseMessages: () => renderer.release(),
+function pageCable(): PageCable {
+  if (page) return page
+  tuneTurbo(configured)
+  return (page = createPageCable({
+    options: configured,
+    WebSocket: adapters.WebSocket,
     turbo: () => turbo!,
-    caughtUp: () => {
-      if (currentState() == "connected") publishState({ state: "caught-up", previous: "connected" })
-    },
-  },
-  () => ({
-    strategy: options.catchUp,
-    backoff: options.backoff,
-    maxAttempts: options.catchUpAttempts,
-    settleTimeout: 2 * options.confirmTimeout,
-  }),
-  new LocalRenders(),
-)
-
-function catchUpOnConnect(): boolean {
-  return options.catchUpOnConnect || document.head?.querySelector(`meta[name="${ON_CONNECT_META}"]`)?.getAttribute("content") == "true"
+    renderedAt: () => contentRenderedAt(),
+  }))
 }
 
-function confirmed(again: boolean, renderedAt: number): void {
-  const reason = catchUpReason(
-    { again, renderedAt, now: Date.now() },
-    { catchUpAfter: options.catchUpAfter, onConnect: catchUpOnConnect() },
-  )
-  if (reason) catchUp.request(reason)
-  else catchUp.startIfReady()
-}
-
-function tuneTurbo(): void {
-  if (!options.fastDuplicateRemoval) return
+function tuneTurbo({ fastDuplicateRemoval }: CableOptions): void {
+  if (!fastDuplicateRemoval || typeof customElements == "undefined") return
   const streamElement = customElements.get("turbo-stream")
   if (streamElement) speedUpDuplicateRemoval(streamElement)
   else customElements.whenDefined("turbo-stream").then(speedUpDuplicateRemoval)
 }
 
-/** The page's cable, created on first use with the options configured so far. */
-export function getCable(): Cable {
-  if (!cable) tuneTurbo()
-  return (cable ??= new Cable({
-    deliver: (message) => renderer.render(message),
-    confirmed: (_, again, renderedAt) => confirmed(again, renderedAt),
-    poll: () => catchUp.startIfReady(),
-  }))
+/**
+ * Changes options and returns them all. Call before the first stream source connects; `url` and `debug`
+ * apply at any time (the URL at the next connect).
+ */
+export function configure(changes: OptionChanges): Readonly<CableOptions> {
+  const options = applyOptions(page?.options ?? configured, changes)
+  setDebug(options.debug)
+  return { ...options, backoff: { ...options.backoff } }
+}
+
+/** The page's cable: `perform`, `stop`, `restart` and its `state`. */
+export function getCable(): CableHandle {
+  return pageCable().handle
+}
+
+/** The page's consumer, with @rails/actioncable's API, over the one socket. */
+export function pageConsumer(): Consumer {
+  return pageCable().consumer
 }
 
 /** The document-level state (also on `<html data-turbo-cable-state>`). */
 export function connectionState(): ConnectionState {
-  return currentState()
+  return page?.status.state ?? "idle"
 }
 
 /** Refetches and morphs the page now (or as the configured strategy says), holding live messages meanwhile. */
 export function catchUpNow(): void {
-  catchUp.request("connect")
+  pageCable().catchUpNow()
 }
 
 /** Binds Turbo and defines `<turbo-cable-stream-source>`; the entry points call this once. */
@@ -87,11 +68,10 @@ export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
   trackPageAge()
   useSourceRegistry({
-    attach: (identifier, source) => getCable().attach(identifier, source, contentRenderedAt()),
-    detach: (identifier, source) => getCable().detach(identifier, source),
+    attach: (identifier, source) => pageCable().attachSource(identifier, source),
+    detach: (identifier, source) => pageCable().detachSource(identifier, source),
   })
   if (!defineStreamSourceElement()) debug("<turbo-cable-stream-source> was already defined; that definition is kept")
 }
 
-export { configure, options }
-export type { CableOptions, ConnectionState }
+export type { CableHandle, CableOptions, ConnectionState, OptionChanges, TurboLike }

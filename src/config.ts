@@ -1,8 +1,7 @@
-// Every option, its default, in one place. Read once when the cable starts, except `url` (read at every connect).
+// Every option, its default, in one place. The page's cable reads them as it goes: `url` at every connect.
 import type { BackoffPolicy } from "./cable/backoff"
 import type { CableUrl } from "./cable/url"
 import type { CatchUpStrategy } from "./catch_up/catch_up"
-import { setDebug } from "./log"
 
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
@@ -65,11 +64,16 @@ export const defaults: Readonly<Omit<CableOptions, "url">> = {
   fastDuplicateRemoval: true,
 }
 
-export const options: CableOptions = { ...defaults, backoff: { ...defaults.backoff } }
+/** Options with the defaults filled in; `backoff` may be given in part. */
+export type OptionChanges = Partial<Omit<CableOptions, "backoff">> & { backoff?: Partial<BackoffPolicy> }
 
-/** Changes options. Call before the first stream source connects; `url` and `debug` apply at any time. */
-export function configure(changes: Partial<CableOptions>): CableOptions {
+/** `changes` applied to `options` in place (the cable holds on to that object), backoff merged field by field. */
+export function applyOptions(options: CableOptions, changes: OptionChanges): CableOptions {
   Object.assign(options, changes, { backoff: { ...options.backoff, ...changes.backoff } })
-  setDebug(options.debug)
   return options
+}
+
+/** A fresh set of options: the defaults, then `changes`. */
+export function resolveOptions(changes: OptionChanges = {}): CableOptions {
+  return applyOptions({ ...defaults, backoff: { ...defaults.backoff } }, changes)
 }

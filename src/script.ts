@@ -1,6 +1,8 @@
 // The classic-script entry: one <script src="turbo-cable.min.js"> makes a page live.
 // Sets window.Turbo (unless the page already has one, e.g. from turbo-rails) and window.TurboCable.
 import * as api from "./api"
+import * as cable from "./rails/cable"
+import { installMethodOverride } from "./rails/method_override"
 import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
 import { CatchUpEvent } from "./catch_up/catch_up"
 import { SourceEvent } from "./streams/events"
@@ -11,17 +13,19 @@ declare global {
     Turbo?: api.TurboLike
     TurboCable?: typeof TurboCable
     /** Options set before this script runs (e.g. by an inline script above a deferred tag). */
-    TurboCableConfig?: Partial<api.CableOptions>
+    TurboCableConfig?: api.OptionChanges
   }
 }
 
 const TurboCable = {
+  /** turbo-rails' `cable` (getConsumer, setConsumer, createConsumer, subscribeTo), over the one socket. */
+  cable,
   configure: api.configure,
   connectionState: api.connectionState,
   catchUpNow: api.catchUpNow,
   CatchUpEvent,
   getCable: api.getCable,
-  options: api.options,
+  pageConsumer: api.pageConsumer,
   StreamSourceElement,
   SourceEvent,
   STATE_ATTRIBUTE,
@@ -35,6 +39,7 @@ async function boot(): Promise<void> {
   // A page that already runs Turbo keeps it: a second Turbo would start a second Drive session.
   const turbo = window.Turbo ?? (await import("@hotwired/turbo"))
   api.start(turbo)
+  installMethodOverride()
 }
 
 boot().catch((error) => console.error("turbo-cable failed to start", error))

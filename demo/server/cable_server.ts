@@ -56,6 +56,11 @@ export interface CableServerOptions {
   authenticate?: (req: IncomingMessage) => string | null
   /** Default 64 KiB; larger client frames are ignored. */
   maxFrameBytes?: number
+  /**
+   * App channels beside Turbo::StreamsChannel, by name: each gives the stream a subscription follows
+   * (`stream_from`), or null to reject it.
+   */
+  channels?: Record<string, (params: Record<string, unknown>, conn: ConnectionInfo) => string | null>
   log?: (line: string) => void
 }
 
@@ -158,6 +163,7 @@ export class CableServer {
   private readonly path: string
   private readonly authenticate?: (req: IncomingMessage) => string | null
   private readonly maxFrameBytes: number
+  private readonly channels: NonNullable<CableServerOptions["channels"]>
   private readonly logLine: (line: string) => void
   private readonly wss: WebSocketServer
 
@@ -177,6 +183,7 @@ export class CableServer {
     this.path = options.path ?? PROTOCOL.defaultPath
     this.authenticate = options.authenticate
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    this.channels = options.channels ?? {}
     this.logLine = options.log ?? (() => {})
     this.wss = new WebSocketServer({
       noServer: true,
@@ -433,7 +440,7 @@ export class CableServer {
     const params = parseJson(identifier)
     if (!isRecord(params)) return this.log(`${who}: identifier is not a JSON object: ${identifier}`)
 
-    const stream = this.verifiedStream(params)
+    const stream = this.streamFor(params, conn.info)
     if (stream === null || conn.subscriptions.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
       this.log(`${who}: rejected ${identifier}`)
       this.send(conn, JSON.stringify({ identifier, type: PROTOCOL.type.reject }))
@@ -456,9 +463,16 @@ export class CableServer {
     this.callHook("onSubscribe", () => this.onSubscribe?.(conn.info, stream, params))
   }
 
-  private verifiedStream(params: JsonObject): string | null {
-    if (params.channel !== PROTOCOL.channel) return null
-    return verify(this.secret, params[PROTOCOL.signedStreamParam])
+  private streamFor(params: JsonObject, conn: ConnectionInfo): string | null {
+    if (params.channel === PROTOCOL.channel) return verify(this.secret, params[PROTOCOL.signedStreamParam])
+    const channel = typeof params.channel === "string" && Object.hasOwn(this.channels, params.channel) ? this.channels[params.channel] : null
+    if (!channel) return null
+    try {
+      return channel(params, conn)
+    } catch (err) {
+      this.log(`channel ${String(params.channel)} threw, rejecting: ${String(err)}`)
+      return null
+    }
   }
 
   private unsubscribe(conn: Connection, identifier: unknown): void {

@@ -187,13 +187,24 @@ function sessionFromCookie(req: IncomingMessage): string | null {
   return null
 }
 
+/** An app channel beside the streams, as an app's ChatChannel: `{channel: "EchoChannel", room}` follows
+ *  `echo:<room>` (room "forbidden" is rejected); `perform("speak", {text})` broadcasts `{text, from}` to it. */
+const ECHO_CHANNEL = "EchoChannel"
+
 const cable = new CableServer({
   secret,
   path: PROTOCOL.defaultPath,
   pingIntervalMs: env.PING_INTERVAL_MS ? Number(env.PING_INTERVAL_MS) : undefined,
   authenticate: env.REQUIRE_COOKIE ? sessionFromCookie : undefined,
+  channels: {
+    [ECHO_CHANNEL]: ({ room }) => (typeof room === "string" && room !== "" && room !== "forbidden" ? `echo:${room}` : null),
+  },
   log,
 })
+cable.onMessage = (conn, params, data) => {
+  if (params.channel !== ECHO_CHANNEL || data.action !== "speak") return
+  cable.broadcast(`echo:${params.room}`, { text: data.text, from: conn.id })
+}
 
 /** The file a static URL maps to, or null. Rejects anything that could leave its root. */
 function staticFile(pathname: string): string | null {
@@ -232,9 +243,39 @@ async function addLocalNote(req: IncomingMessage, res: ServerResponse): Promise<
   sendText(res, 200, stream, "text/vnd.turbo-stream.html; charset=utf-8")
 }
 
+/** A page of links and buttons that submit with other methods than GET and POST, as Rails renders them. */
+function methodsPage(): string {
+  return (
+    `<!doctype html><html><head><title>methods</title><script src="/dist/turbo-cable.min.js"></script></head><body>` +
+    `<a id="delete-link" href="/test/records/1" data-turbo-method="delete">Delete</a>` +
+    // What Rails' `f.button formmethod: :patch` renders, and the bare attribute.
+    `<form id="rails-form" action="/test/records/1" method="post"><button id="rails-patch" name="_method" value="patch" formmethod="post">Update</button></form>` +
+    `<form id="bare-form" action="/test/records/1" method="post"><button id="bare-patch" formmethod="patch">Update</button></form>` +
+    `<form id="hidden-form" action="/test/records/1" method="post"><input type="hidden" name="_method" value="put"><button id="hidden-put">Put</button></form>` +
+    `</body></html>\n`
+  )
+}
+
+/** A Rails controller action after `redirect_to`: the method on the wire and the one Rails would route by. */
+async function redirectAfterRecordChange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const override = req.method === "POST" ? new URLSearchParams(await readBodyText(req)).get("_method") : null
+  const query = new URLSearchParams({ wire: req.method ?? "", as: (override ?? req.method ?? "").toUpperCase() })
+  res.writeHead(302, { ...commonHeaders(), Location: `/test/landed?${query}`, "Content-Length": 0 })
+  res.end()
+}
+
+function landedPage(searchParams: URLSearchParams): string {
+  const wire = escapeHtml(searchParams.get("wire") ?? "")
+  const as = escapeHtml(searchParams.get("as") ?? "")
+  return `<!doctype html><html><head><title>landed</title><script src="/dist/turbo-cable.min.js"></script></head><body><h1 id="landed" data-wire="${wire}" data-as="${as}">Landed</h1></body></html>\n`
+}
+
 async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { pathname, searchParams } = new URL(req.url ?? "/", "http://localhost")
   if (req.method === "POST" && pathname === "/test/notes") return addLocalNote(req, res)
+  if (pathname === "/test/records/1" && req.method !== "GET" && req.method !== "HEAD") return redirectAfterRecordChange(req, res)
+  if (req.method === "GET" && pathname === "/test/methods") return sendText(res, 200, methodsPage(), CONTENT_TYPES[".html"])
+  if (req.method === "GET" && pathname === "/test/landed") return sendText(res, 200, landedPage(searchParams), CONTENT_TYPES[".html"])
   if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const headOnly = req.method === "HEAD"
 

@@ -1,10 +1,11 @@
 // The one WebSocket: opened lazily, reconnected with jittered backoff, watched for liveness.
 import ReconnectingWebSocket from "reconnecting-websocket"
-import { options } from "../config"
+import type { CableOptions } from "../config"
 import { debug } from "../log"
 import { reconnectDelay } from "./backoff"
+import type { Clock } from "./clock"
 import { guardedWebSocket } from "./guarded_websocket"
-import { ConnectionMonitor, type Clock, systemClock } from "./monitor"
+import { ConnectionMonitor } from "./monitor"
 import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
@@ -24,6 +25,12 @@ export interface ConnectionDelegate {
   poll(now: number): void
 }
 
+/** What the connection reads of the options, as it goes (the URL at every connect). */
+export type ConnectionSettings = Pick<
+  CableOptions,
+  "url" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
+>
+
 export class Connection {
   state: ConnectionState = "idle"
   private socket: ReconnectingWebSocket | null = null
@@ -35,11 +42,15 @@ export class Connection {
   /** When the page last said the line may be back (online, visible, resumed); -Infinity before that. */
   private wokeAt = -Infinity
   readonly monitor: ConnectionMonitor
+  private readonly WebSocket: typeof WebSocket
 
   constructor(
     private readonly delegate: ConnectionDelegate,
-    private readonly clock: Clock = systemClock,
+    private readonly options: ConnectionSettings,
+    private readonly clock: Clock,
+    WebSocketClass: typeof WebSocket,
   ) {
+    this.WebSocket = guardedWebSocket(WebSocketClass)
     this.monitor = new ConnectionMonitor(
       { lineIsDead: (why) => this.drop(why), poll: (now) => this.delegate.poll(now) },
       options,
@@ -50,8 +61,9 @@ export class Connection {
   /** Opens the socket if none is open or opening. Does nothing once stopped; `restart` undoes a stop. */
   open(): void {
     if (this.socket || this.state == "stopped") return
+    const { options } = this
     const socket = new ReconnectingWebSocket(() => this.nextUrl(), [...SUBPROTOCOLS], {
-      WebSocket: guardedWebSocket(),
+      WebSocket: this.WebSocket,
       // turbo-cable waits out its own jittered backoff inside nextUrl(), so the library's own delays are zero.
       minReconnectionDelay: 0,
       maxReconnectionDelay: 0,
@@ -87,7 +99,7 @@ export class Connection {
     if (this.wakeBackoff) {
       debug("retrying now:", why)
       this.wakeBackoff()
-    } else if (this.state == "connected" && this.clock.now() - this.monitor.lastFrameAt >= (options.staleAfter * 2) / 3) {
+    } else if (this.state == "connected" && this.clock.now() - this.monitor.lastFrameAt >= (this.options.staleAfter * 2) / 3) {
       // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
       // slack for jitter, so a focus or a visibility change never drops a line that is fine.
       this.drop(why)
@@ -122,7 +134,7 @@ export class Connection {
     const justWoke = this.clock.now() - this.wokeAt < WAKE_WINDOW
     this.wokeAt = -Infinity
     if (this.retries >= 0 && !justWoke) {
-      const delay = reconnectDelay(this.retries, options.backoff)
+      const delay = reconnectDelay(this.retries, this.options.backoff)
       debug(`retry ${this.retries + 1} in ${Math.round(delay)} ms`)
       await this.waitOrWake(delay)
     }
@@ -130,7 +142,7 @@ export class Connection {
     this.retries++
     if (this.state == "stopped") return new Promise(() => {})
     try {
-      const url = resolveCableUrl(options.url)
+      const url = resolveCableUrl(this.options.url)
       this.setState(first ? "connecting" : "reconnecting")
       return url
     } catch (error) {
@@ -142,10 +154,10 @@ export class Connection {
 
   private waitOrWake(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(wake, ms)
+      const timer = this.clock.setTimeout(wake, ms)
       const self = this
       function wake() {
-        clearTimeout(timer)
+        self.clock.clearTimeout(timer)
         self.wakeBackoff = null
         resolve()
       }
@@ -184,7 +196,7 @@ export class Connection {
   private closed(reason: string): void {
     this.monitor.watch(false)
     if (this.state == "stopped") return
-    if (this.state == "connected" && this.clock.now() - this.welcomedAt >= options.stableAfter) this.retries = 0
+    if (this.state == "connected" && this.clock.now() - this.welcomedAt >= this.options.stableAfter) this.retries = 0
     const why = this.dropReason ?? (reason || "closed")
     this.dropReason = undefined
     debug("socket closed:", why)

@@ -1,17 +1,6 @@
 // Liveness: any frame is a keepalive; a silent line is dead; a long unseen gap means the machine slept.
 
-export interface Clock {
-  now(): number
-  setInterval(callback: () => void, ms: number): unknown
-  clearInterval(handle: unknown): void
-}
-
-export const systemClock: Clock = {
-  // Wall-clock time on purpose: it keeps running while the machine sleeps, which is what reveals a sleep.
-  now: () => Date.now(),
-  setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-}
+import type { Clock } from "./clock"
 
 export function isStale(now: number, lastFrameAt: number, staleAfter: number): boolean {
   return now - lastFrameAt >= staleAfter
@@ -41,7 +30,7 @@ export class ConnectionMonitor {
   constructor(
     private readonly delegate: MonitorDelegate,
     private readonly settings: { staleAfter: number; pollInterval: number },
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
   ) {}
 
   start(): void {

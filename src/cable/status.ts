@@ -19,16 +19,16 @@ export interface StateChange {
   reason?: string
 }
 
-let current: ConnectionState = "idle"
+/** Shows the state on a document (none outside a browser). */
+export class PageStatus {
+  state: ConnectionState = "idle"
 
-/** The state last published. */
-export function currentState(): ConnectionState {
-  return current
-}
+  constructor(private readonly doc: Document | undefined = globalThis.document) {}
 
-export function publishState(change: StateChange): void {
-  current = change.state
-  if (typeof document == "undefined") return
-  document.documentElement.setAttribute(STATE_ATTRIBUTE, change.state)
-  document.dispatchEvent(new CustomEvent<StateChange>(STATE_EVENT, { detail: change }))
+  publish(change: StateChange): void {
+    this.state = change.state
+    if (!this.doc) return
+    this.doc.documentElement.setAttribute(STATE_ATTRIBUTE, change.state)
+    this.doc.dispatchEvent(new CustomEvent<StateChange>(STATE_EVENT, { detail: change }))
+  }
 }

@@ -1,13 +1,21 @@
 // Every subscription race is settled here: many sources share one server subscription per identifier,
 // messages are applied once, and the wire sees a subscribe or unsubscribe only when the set really changes.
 import { debug } from "../log"
+import type { Clock } from "./clock"
 import { subscribeCommand, unsubscribeCommand } from "./protocol"
 
-/** What a subscription tells the elements that use it. */
+/** What a subscription tells the elements and app channels that use it. */
 export interface SubscriptionSource {
-  subscriptionConfirmed(): void
-  subscriptionLost(): void
+  /** `reconnected`: it had been confirmed before the line dropped, so messages may have been missed. */
+  subscriptionConfirmed(reconnected: boolean): void
+  /** `willReconnect`: false once the cable has stopped for good. */
+  subscriptionLost(willReconnect: boolean): void
   subscriptionRejected(): void
+  /**
+   * A source with a receiver of its own (an app channel's subscription) gets each message itself, whatever
+   * JSON it is. Sources without one (stream elements) share one delivery to the page through the delegate.
+   */
+  receive?(message: unknown): void
 }
 
 export interface SubscriptionsDelegate {
@@ -18,8 +26,9 @@ export interface SubscriptionsDelegate {
   /** A message for a subscription that has at least one source: apply it to the page. */
   deliver(message: unknown, identifier: string): void
   /**
-   * A subscription was confirmed; `again` when it had been confirmed before a drop (messages may have been
-   * missed), `renderedAt` when the content its first source belongs to was rendered.
+   * A subscription that feeds the page (has a source without a receiver of its own) was confirmed; `again`
+   * when it had been confirmed before a drop (messages may have been missed), `renderedAt` when the content
+   * its first source belongs to was rendered.
    */
   confirmed(identifier: string, again: boolean, renderedAt: number): void
 }
@@ -60,17 +69,27 @@ export class Subscriptions {
   private readonly byIdentifier = new Map<string, Subscription>()
   /** When an unsubscribe went out, per identifier: a subscribe right behind it could overtake it on a threaded server. */
   private readonly unsubscribedAt = new Map<string, number>()
-  private releaseTimer: ReturnType<typeof setTimeout> | null = null
+  private releaseTimer: unknown = null
 
   constructor(
     private readonly delegate: SubscriptionsDelegate,
     private readonly timing: SubscriptionTiming,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock,
   ) {}
+
+  private now(): number {
+    return this.clock.now()
+  }
 
   /** Live server subscriptions this page holds or is asking for. */
   get size(): number {
     return this.byIdentifier.size
+  }
+
+  /** True when the server has confirmed `identifier` and the page still uses it: a message sent now reaches it. */
+  isConfirmed(identifier: string): boolean {
+    const subscription = this.byIdentifier.get(identifier)
+    return subscription?.phase == "confirmed" && subscription.releaseAt === null
   }
 
   /** True when no subscription with sources is waiting for the server. */
@@ -93,7 +112,7 @@ export class Subscriptions {
     subscription.sources.add(source)
     subscription.releaseAt = null
     subscription.releaseOnConfirm = false
-    if (subscription.phase == "confirmed") source.subscriptionConfirmed()
+    if (subscription.phase == "confirmed") source.subscriptionConfirmed(false)
     if (subscription.phase == "rejected") source.subscriptionRejected()
     this.deliverHeld(subscription)
   }
@@ -119,14 +138,14 @@ export class Subscriptions {
   }
 
   /** The socket is gone: sources lose their `connected` state until the next confirmation. */
-  lost(): void {
+  lost(willReconnect: boolean): void {
     for (const subscription of this.byIdentifier.values()) {
       if (subscription.releaseAt !== null) {
         this.forget(subscription)
       } else if (subscription.phase != "rejected") {
         const wasConfirmed = subscription.phase == "confirmed"
         subscription.phase = "idle"
-        if (wasConfirmed) subscription.sources.forEach((source) => source.subscriptionLost())
+        if (wasConfirmed) subscription.sources.forEach((source) => guard(() => source.subscriptionLost(willReconnect)))
       }
     }
     this.unsubscribedAt.clear()
@@ -140,8 +159,8 @@ export class Subscriptions {
     subscription.everConfirmed = true
     // Released while the subscribe was in flight: unsubscribe now, after the server has it, never before.
     if (subscription.releaseOnConfirm) return this.release(subscription)
-    subscription.sources.forEach((source) => source.subscriptionConfirmed())
-    this.delegate.confirmed(identifier, again, subscription.renderedAt)
+    subscription.sources.forEach((source) => guard(() => source.subscriptionConfirmed(again)))
+    if (feedsPage(subscription)) this.delegate.confirmed(identifier, again, subscription.renderedAt)
   }
 
   reject(identifier: string): void {
@@ -150,13 +169,13 @@ export class Subscriptions {
     debug("subscription rejected:", identifier)
     subscription.phase = "rejected"
     if (subscription.releaseAt !== null) return this.forget(subscription)
-    subscription.sources.forEach((source) => source.subscriptionRejected())
+    subscription.sources.forEach((source) => guard(() => source.subscriptionRejected()))
   }
 
   message(identifier: string, message: unknown): void {
     const subscription = this.byIdentifier.get(identifier)
     if (!subscription) return debug("message for an unknown subscription ignored:", identifier)
-    if (subscription.sources.size > 0) return this.delegate.deliver(message, identifier)
+    if (subscription.sources.size > 0) return this.dispatch(subscription, message)
     // The last source left moments ago; the next one (same page after a morph, or the next page) gets it.
     if (subscription.held.length < HELD_MESSAGES_LIMIT) subscription.held.push(message)
     else debug("message dropped: no source and too many held:", identifier)
@@ -197,7 +216,7 @@ export class Subscriptions {
 
   private scheduleRelease(delay: number): void {
     if (this.releaseTimer !== null) return
-    this.releaseTimer = setTimeout(() => {
+    this.releaseTimer = this.clock.setTimeout(() => {
       this.releaseTimer = null
       this.releaseDue()
     }, delay)
@@ -234,6 +253,30 @@ export class Subscriptions {
     if (!subscription.held.length) return
     const held = subscription.held
     subscription.held = []
-    for (const message of held) this.delegate.deliver(message, subscription.identifier)
+    for (const message of held) this.dispatch(subscription, message)
+  }
+
+  /** Each receiver gets the message; the page gets it once, if any source feeds the page. */
+  private dispatch(subscription: Subscription, message: unknown): void {
+    let toPage = false
+    for (const source of subscription.sources) {
+      if (source.receive) guard(() => source.receive!(message))
+      else toPage = true
+    }
+    if (toPage) this.delegate.deliver(message, subscription.identifier)
+  }
+}
+
+function feedsPage(subscription: Subscription): boolean {
+  for (const source of subscription.sources) if (!source.receive) return true
+  return false
+}
+
+/** An app's callback that throws must not keep the message from the other sources, nor reach the socket. */
+function guard(callback: () => void): void {
+  try {
+    callback()
+  } catch (error) {
+    console.error("turbo-cable: a subscription callback failed", error)
   }
 }

@@ -26,7 +26,8 @@ export function toWebSocketUrl(url: string, base: string): string {
   return resolved.href
 }
 
-export function resolveCableUrl(configured: CableUrl | undefined, doc: Document = document): string {
+/** The URL to connect to now: `configured` (called, if a function), else the meta tag, else /cable. */
+export function resolveCableUrl(configured: CableUrl | undefined, doc: Document | undefined = globalThis.document): string {
   const url = typeof configured == "function" ? configured() : configured
-  return toWebSocketUrl(url ?? metaCableUrl(doc) ?? DEFAULT_MOUNT_PATH, doc.baseURI)
+  return toWebSocketUrl(url ?? (doc && metaCableUrl(doc)) ?? DEFAULT_MOUNT_PATH, doc?.baseURI ?? "ws://localhost/")
 }

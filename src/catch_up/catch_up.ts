@@ -1,13 +1,14 @@
 // After a reconnect (or on a page born stale) the page may have missed broadcasts: fetch it again and
 // morph it into place, holding live messages until the page is current, then applying them in order.
 import { reconnectDelay, type BackoffPolicy } from "../cable/backoff"
+import { sleep, type Clock } from "../cable/clock"
 import { debug } from "../log"
 import { LocalRenders } from "./local_renders"
 import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
 
 /** Why a catch-up runs. */
-export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "restored"
+export type CatchUpReason = "reconnect" | "stale-page" | "connect"
 
 /** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
 export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
@@ -47,8 +48,8 @@ export interface CatchUpSettings {
 class GiveUp extends Error {}
 
 /** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
-export function pageStrategy(configured: CatchUpStrategy, doc: Document = document): CatchUpStrategy {
-  const meta = doc.head?.querySelector<HTMLMetaElement>(`meta[name="${STRATEGY_META}"]`)?.content
+export function pageStrategy(configured: CatchUpStrategy, doc: Document | undefined = globalThis.document): CatchUpStrategy {
+  const meta = doc?.head?.querySelector<HTMLMetaElement>(`meta[name="${STRATEGY_META}"]`)?.content
   return meta == "morph" || meta == "refresh" || meta == "none" ? meta : configured
 }
 
@@ -60,19 +61,20 @@ export class CatchUp {
     private readonly host: CatchUpHost,
     private readonly settings: () => CatchUpSettings,
     private readonly localRenders: LocalRenders,
+    private readonly clock: Clock,
   ) {}
 
   /** Asks for a catch-up; many requests before it starts, or while one runs, make one more, not many. */
   request(reason: CatchUpReason): void {
     if (pageStrategy(this.settings().strategy) == "none") return debug("catch-up skipped: strategy none")
-    this.requested ??= { reason, at: Date.now() }
+    this.requested ??= { reason, at: this.clock.now() }
     this.startIfReady()
   }
 
   /** Called when subscriptions settle and on every poll. */
   startIfReady(): void {
     if (this.running || !this.requested) return
-    const waited = Date.now() - this.requested.at
+    const waited = this.clock.now() - this.requested.at
     if (!this.host.ready() && waited < this.settings().settleTimeout) return
     const { reason } = this.requested
     this.requested = null
@@ -87,7 +89,7 @@ export class CatchUp {
     const strategy = pageStrategy(this.settings().strategy)
     const strategyName = typeof strategy == "function" ? "custom" : strategy
     if (!dispatch(CatchUpEvent.before, { reason, strategy: strategyName }, true)) return debug("catch-up canceled by the app")
-    const started = performance.now()
+    const started = this.clock.now()
     debug("catching up:", reason, strategyName)
     this.host.holdMessages()
     try {
@@ -96,7 +98,7 @@ export class CatchUp {
       else await this.refetchAndMorph()
       this.host.releaseMessages()
       this.host.caughtUp(reason)
-      dispatch(CatchUpEvent.caughtUp, { reason, strategy: strategyName, duration: performance.now() - started })
+      dispatch(CatchUpEvent.caughtUp, { reason, strategy: strategyName, duration: this.clock.now() - started })
     } catch (error) {
       this.host.releaseMessages()
       debug("catch-up failed:", error)
@@ -125,7 +127,7 @@ export class CatchUp {
     for (let attempt = 0; ; attempt++) {
       // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
       const abort = new AbortController()
-      const timer = setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
+      const timer = this.clock.setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
       try {
         const response = await fetch(url, {
           credentials: "same-origin",
@@ -144,9 +146,9 @@ export class CatchUp {
         if (error instanceof GiveUp || attempt + 1 >= maxAttempts) throw error
         const delay = reconnectDelay(attempt, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
-        await new Promise((resolve) => setTimeout(resolve, delay))
+        await sleep(this.clock, delay)
       } finally {
-        clearTimeout(timer)
+        this.clock.clearTimeout(timer)
       }
     }
   }
@@ -154,10 +156,11 @@ export class CatchUp {
   private turboRefresh(): Promise<void> {
     const session = this.host.turbo().session
     if (!session?.refresh) return this.refetchAndMorph()
+    const clock = this.clock
     return new Promise((resolve) => {
-      const timer = setTimeout(done, 10_000)
+      const timer = clock.setTimeout(done, 10_000)
       function done() {
-        clearTimeout(timer)
+        clock.clearTimeout(timer)
         document.removeEventListener("turbo:load", done)
         resolve()
       }
@@ -168,5 +171,5 @@ export class CatchUp {
 }
 
 function dispatch(name: string, detail: object, cancelable = false): boolean {
-  return document.dispatchEvent(new CustomEvent(name, { detail, cancelable }))
+  return globalThis.document?.dispatchEvent(new CustomEvent(name, { detail, cancelable })) ?? true
 }

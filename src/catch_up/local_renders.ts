@@ -15,7 +15,7 @@ export class LocalRenders {
 
   /** Listens on window, bubbling, and only while held: it runs after the app's own listeners and wraps
    *  whatever render they chose, and costs nothing per message otherwise. */
-  constructor(private readonly target: EventTarget = window) {}
+  constructor(private readonly target: EventTarget) {}
 
   hold(): void {
     if (this.gate) return

@@ -1,5 +1,5 @@
 // Brings the page's body to the server's current version, in place, keeping what the user has.
-import { ELEMENT_NAME } from "../streams/stream_source_element"
+import { ELEMENT_NAME } from "../streams/params"
 import { isDirty } from "./preserve"
 
 type MorphCallbacks = { beforeNodeMorphed(current: Node): boolean }

@@ -1,5 +1,8 @@
 // The subscription identifier for a source element, byte for byte what turbo-rails sends.
 
+/** The element turbo-rails' `turbo_stream_from` renders. */
+export const ELEMENT_NAME = "turbo-cable-stream-source"
+
 /** `data-room-id` is dataset key `roomId` and becomes `room_id`, as turbo-rails' snakeize does. */
 export function snakeCase(key: string): string {
   return key[0].toLowerCase() + key.slice(1).replace(/([A-Z]+)/g, (_, upper: string) => "_" + upper.toLowerCase())

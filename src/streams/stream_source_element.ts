@@ -1,7 +1,7 @@
 // <turbo-cable-stream-source>: the markup turbo-rails' turbo_stream_from renders. Thin: the cable does the work.
 import type { SubscriptionSource } from "../cable/subscriptions"
 import { SourceEvent, dispatchSourceEvent } from "./events"
-import { isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
+import { ELEMENT_NAME, isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
 
 /** What the element needs from the page's cable. */
 export interface SourceRegistry {
@@ -93,7 +93,7 @@ export class StreamSourceElement extends HTMLElement implements SubscriptionSour
   }
 }
 
-export const ELEMENT_NAME = "turbo-cable-stream-source"
+export { ELEMENT_NAME }
 
 /** Attributes that mirror the subscription, not the server's HTML. */
 const STATE_ATTRIBUTES = ["connected", "rejected"]

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { ConnectionMonitor, isStale, sleptBetween, type Clock } from "../../src/cable/monitor"
-
-function fakeClock() {
-  let now = 1_000_000
-  let tick: (() => void) | null = null
-  const clock: Clock = {
-    now: () => now,
-    setInterval: (callback) => ((tick = callback), 1),
-    clearInterval: () => (tick = null),
-  }
-  return { clock, advance: (ms: number) => ((now += ms), tick?.()), jump: (ms: number) => (now += ms) }
-}
+import { ConnectionMonitor, isStale, sleptBetween } from "../../src/cable/monitor"
+import { FakeClock } from "../support/fake_clock"
 
 describe("liveness policy", () => {
   it("calls a line stale after the threshold without a frame", () => {
@@ -28,11 +18,11 @@ describe("liveness policy", () => {
 describe("ConnectionMonitor", () => {
   function setup() {
     const deaths: string[] = []
-    const time = fakeClock()
+    const time = new FakeClock()
     const monitor = new ConnectionMonitor(
       { lineIsDead: (why) => deaths.push(why), poll: () => {} },
       { staleAfter: 6_000, pollInterval: 500 },
-      time.clock,
+      time,
     )
     monitor.start()
     monitor.watch(true)

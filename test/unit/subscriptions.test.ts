@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
+import { beforeEach, describe, expect, it } from "vitest"
 import { Subscriptions, type SubscriptionSource } from "../../src/cable/subscriptions"
+import { FakeClock } from "../support/fake_clock"
 
 const timing = { confirmTimeout: 2_000, maxSubscribeRetries: 3, unsubscribeDelay: 500 }
 
@@ -25,13 +26,13 @@ function setup(open = true) {
       confirmed: () => {},
     },
     timing,
-    () => Date.now(),
+    clock,
   )
   return { subscriptions, wire, delivered, state }
 }
 
-beforeEach(() => vi.useFakeTimers())
-afterEach(() => vi.useRealTimers())
+let clock: FakeClock
+beforeEach(() => (clock = new FakeClock()))
 
 describe("Subscriptions", () => {
   it("shares one server subscription between sources of one identifier", () => {
@@ -61,12 +62,12 @@ describe("Subscriptions", () => {
     subscriptions.attach("s", b)
     subscriptions.confirm("s")
     subscriptions.detach("s", a)
-    vi.advanceTimersByTime(1_000)
+    clock.advance(1_000)
     expect(wire).toEqual(["subscribe"])
     subscriptions.detach("s", b)
-    vi.advanceTimersByTime(499)
+    clock.advance(499)
     expect(wire).toEqual(["subscribe"])
-    vi.advanceTimersByTime(1)
+    clock.advance(1)
     expect(wire).toEqual(["subscribe", "unsubscribe"])
     expect(subscriptions.size).toBe(0)
   })
@@ -80,7 +81,7 @@ describe("Subscriptions", () => {
       subscriptions.detach("s", a)
       subscriptions.attach("s", a)
     }
-    vi.advanceTimersByTime(5_000)
+    clock.advance(5_000)
     expect(wire).toEqual(["subscribe"])
   })
 
@@ -89,7 +90,7 @@ describe("Subscriptions", () => {
     const a = source()
     subscriptions.attach("s", a)
     subscriptions.detach("s", a)
-    vi.advanceTimersByTime(1_000)
+    clock.advance(1_000)
     expect(wire).toEqual(["subscribe"])
     subscriptions.confirm("s")
     expect(wire).toEqual(["subscribe", "unsubscribe"])
@@ -104,7 +105,7 @@ describe("Subscriptions", () => {
     subscriptions.detach("s", a)
     subscriptions.confirm("s")
     subscriptions.attach("s", a)
-    vi.advanceTimersByTime(5_000)
+    clock.advance(5_000)
     expect(wire).toEqual(["subscribe"])
     expect(a.log).toEqual(["confirmed"])
   })
@@ -114,7 +115,7 @@ describe("Subscriptions", () => {
     const a = source()
     subscriptions.attach("s", a)
     subscriptions.detach("s", a)
-    vi.advanceTimersByTime(1_000)
+    clock.advance(1_000)
     state.open = true
     subscriptions.welcomed()
     expect(wire).toEqual([])
@@ -127,7 +128,7 @@ describe("Subscriptions", () => {
     subscriptions.attach("s", a)
     subscriptions.attach("t", source())
     subscriptions.confirm("s")
-    subscriptions.lost()
+    subscriptions.lost(true)
     expect(a.log).toEqual(["confirmed", "lost"])
     subscriptions.welcomed()
     expect(wire).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
@@ -137,8 +138,8 @@ describe("Subscriptions", () => {
     const { subscriptions, wire } = setup()
     subscriptions.attach("s", source())
     for (let i = 0; i < 20; i++) {
-      vi.advanceTimersByTime(2_000)
-      subscriptions.poll(Date.now())
+      clock.advance(2_000)
+      subscriptions.poll(clock.now())
     }
     expect(wire).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
   })
@@ -151,10 +152,10 @@ describe("Subscriptions", () => {
     subscriptions.reject("bad")
     subscriptions.confirm("good")
     for (let i = 0; i < 10; i++) {
-      vi.advanceTimersByTime(2_000)
-      subscriptions.poll(Date.now())
+      clock.advance(2_000)
+      subscriptions.poll(clock.now())
     }
-    subscriptions.lost()
+    subscriptions.lost(true)
     subscriptions.welcomed()
     expect(bad.log).toEqual(["rejected"])
     expect(good.log).toEqual(["confirmed", "lost"])
@@ -180,11 +181,11 @@ describe("Subscriptions", () => {
     subscriptions.attach("s", a)
     subscriptions.confirm("s")
     subscriptions.detach("s", a)
-    vi.advanceTimersByTime(500)
+    clock.advance(500)
     subscriptions.attach("s", a)
     expect(wire).toEqual(["subscribe", "unsubscribe"])
-    vi.advanceTimersByTime(500)
-    subscriptions.poll(Date.now())
+    clock.advance(500)
+    subscriptions.poll(clock.now())
     expect(wire).toEqual(["subscribe", "unsubscribe", "subscribe"])
   })
 

@@ -72,6 +72,19 @@ module Turbo
   end
 end
 
+# An app's own channel beside the streams (as a generated ChatChannel): `perform("speak", text:)` is
+# broadcast back to everyone in the room; room "forbidden" is rejected.
+class EchoChannel < ActionCable::Channel::Base
+  def subscribed
+    room = params[:room].to_s
+    room.empty? || room == "forbidden" ? reject : stream_from("echo:#{room}")
+  end
+
+  def speak(data)
+    ActionCable.server.broadcast("echo:#{params[:room]}", { "text" => data["text"], "from" => current_user })
+  end
+end
+
 module ApplicationCable
   class Connection < ActionCable::Connection::Base
     identified_by :current_user
@@ -159,6 +172,64 @@ class ListsController < ApplicationController
   end
 end
 
+# A scaffold's destroy and update: `redirect_to` (302) after the change. Rack::MethodOverride turns a POST
+# with `_method` into the method Rails routes by; the method on the wire is kept in the env.
+class RecordsController < ApplicationController
+  def index
+    response.headers["Cache-Control"] = "no-store"
+    render html: <<~HTML.html_safe, layout: false
+      <!doctype html>
+      <html><head><title>records</title><script src="/dist/turbo-cable.min.js"></script></head>
+      <body>
+      <a id="delete-link" href="/records/1" data-turbo-method="delete">Delete</a>
+      <form id="rails-form" action="/records/1" method="post"><button id="rails-patch" name="_method" value="patch" formmethod="post">Update</button></form>
+      </body></html>
+    HTML
+  end
+
+  def change
+    wire = request.env["rack.methodoverride.original_method"] || request.request_method
+    redirect_to "/records/landed?#{{ wire: wire, as: request.request_method }.to_query}"
+  end
+
+  def landed
+    h = ERB::Util.method(:h)
+    render html: <<~HTML.html_safe, layout: false
+      <!doctype html>
+      <html><head><title>landed</title><script src="/dist/turbo-cable.min.js"></script></head>
+      <body><h1 id="landed" data-wire="#{h.(params[:wire])}" data-as="#{h.(params[:as])}">Landed</h1></body></html>
+    HTML
+  end
+end
+
+# A page whose channel file imports @rails/actioncable, pointed at turbo-cable by the import map.
+class ChannelsController < ApplicationController
+  def show
+    h = ERB::Util.method(:h)
+    list = params[:list].to_s
+    signed = Turbo.signed_stream_verifier.generate(list)
+    render html: <<~HTML.html_safe, layout: false
+      <!doctype html>
+      <html><head><title>channels</title>
+      <meta name="action-cable-url" content="/cable">
+      <script type="importmap">
+        {"imports": {
+          "@hotwired/turbo": "/node_modules/@hotwired/turbo/dist/turbo.es2017-esm.js",
+          "turbo-cable": "/dist/importmap/turbo-cable.js",
+          "@rails/actioncable": "/dist/importmap/actioncable.js"
+        }}
+      </script>
+      <script type="module">import "turbo-cable"</script>
+      <script type="module" src="/app/channels/echo_channel.js"></script>
+      </head>
+      <body>
+      <turbo-cable-stream-source channel="Turbo::StreamsChannel" signed-stream-name="#{h.(signed)}"></turbo-cable-stream-source>
+      <ul id="items"></ul><ul id="echoes"></ul>
+      </body></html>
+    HTML
+  end
+end
+
 class ItemsController < ApplicationController
   MAX_COUNT = 10_000
 
@@ -185,4 +256,8 @@ Conformance::Application.routes.draw do
   get "/logout", to: "sessions#destroy"
   get "/lists/:name", to: "lists#show", constraints: { name: /[^\/]+/ }
   post "/lists/:name/items", to: "items#create", constraints: { name: /[^\/]+/ }
+  get "/records", to: "records#index"
+  get "/records/landed", to: "records#landed"
+  match "/records/:id", to: "records#change", via: [:delete, :patch, :put]
+  get "/channels", to: "channels#show"
 end

@@ -4,6 +4,10 @@ require_relative "app"
 # The library under test, built by `npm run build`, served as the Node test server serves it.
 dist = ENV["TURBO_CABLE_DIST"].to_s.empty? ? File.expand_path("../../../dist", __dir__) : ENV["TURBO_CABLE_DIST"]
 use Rack::Static, urls: ["/dist"], root: File.dirname(dist), header_rules: [[:all, { "Cache-Control" => "no-store" }]]
+# For the import-map page: Turbo's ES module and the channel file an app would have.
+repo = File.expand_path("../../..", __dir__)
+use Rack::Static, urls: ["/node_modules/@hotwired/turbo/dist"], root: repo
+use Rack::Static, urls: { "/app/channels/echo_channel.js" => "/test/pages/channels/echo_channel.js" }, root: repo
 
 # Started by test/support/rails_server.ts: if the test runner dies without ending us (a hard kill), end
 # ourselves and the suite's redis-server rather than linger on the machine.

@@ -1,0 +1,69 @@
+// One app channel subscription, as @rails/actioncable's: the mixin's methods become its own, and its
+// callbacks are called with it as `this`.
+import type { SubscriptionSource } from "../cable/subscriptions"
+import type { Consumer, ConsumerCable } from "./consumer"
+
+/** The callbacks a mixin may define (each optional); any other method becomes the subscription's too. */
+export interface ChannelMixin {
+  initialized?(this: Subscription): void
+  /** `reconnected`: confirmed again after a dropped line; messages sent meanwhile were missed. */
+  connected?(this: Subscription, details: { reconnected: boolean }): void
+  disconnected?(this: Subscription, details: { willAttemptReconnect: boolean }): void
+  rejected?(this: Subscription): void
+  /** The frame's `message`, whatever JSON the server broadcast. */
+  received?(this: Subscription, data: any): void
+  [method: string]: unknown
+}
+
+/** A channel name, or params with a `channel` key (`{channel: "ChatChannel", room: 7}`). */
+export type ChannelParams = string | ({ channel: string } & Record<string, unknown>)
+
+export class Subscription {
+  readonly identifier: string
+  /** What the registry calls: kept apart so that no mixin method can shadow it. */
+  readonly source: SubscriptionSource
+  [method: string]: unknown
+
+  constructor(
+    readonly consumer: Consumer,
+    params: ChannelParams,
+    mixin: ChannelMixin,
+    private readonly cable: ConsumerCable,
+  ) {
+    this.identifier = JSON.stringify(typeof params == "string" ? { channel: params } : params)
+    Object.assign(this, mixin)
+    const call = (name: keyof ChannelMixin, ...args: unknown[]) => {
+      const callback = this[name]
+      if (typeof callback == "function") callback.apply(this, args)
+    }
+    this.source = {
+      subscriptionConfirmed: (reconnected) => call("connected", { reconnected }),
+      subscriptionLost: (willReconnect) => call("disconnected", { willAttemptReconnect: willReconnect }),
+      // As in @rails/actioncable, a rejected subscription is dropped from the list (and never retried).
+      subscriptionRejected: () => {
+        this.consumer.subscriptions.remove(this)
+        call("rejected")
+      },
+      receive: (message) => call("received", message),
+    }
+  }
+
+  /** Calls `action` on the server channel with `data`; false when it was not sent (see `send`). */
+  perform(action: string, data: Record<string, unknown> = {}): boolean {
+    return this.send({ ...data, action })
+  }
+
+  /**
+   * Sends `data` to the server channel's `receive`. False when it was not sent: the socket is down or the
+   * server has not confirmed this subscription yet (a command then would be dropped by the server).
+   */
+  send(data: Record<string, unknown>): boolean {
+    return this.cable.perform(this.identifier, data)
+  }
+
+  /** Leaves the channel; the server hears one `unsubscribe` once no other subscription shares the identifier. */
+  unsubscribe(): this {
+    this.consumer.subscriptions.remove(this)
+    return this
+  }
+}

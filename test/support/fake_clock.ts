@@ -1,0 +1,64 @@
+// A clock whose time moves only when a test says so: timers fire in order as `advance` passes them.
+import type { Clock } from "../../src/cable/clock"
+
+interface Timer {
+  id: number
+  at: number
+  callback: () => void
+  every?: number
+}
+
+export class FakeClock implements Clock {
+  private time = 1_700_000_000_000
+  private nextId = 1
+  private timers: Timer[] = []
+
+  now(): number {
+    return this.time
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    return this.add({ id: this.nextId++, at: this.time + Math.max(0, ms), callback })
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((timer) => timer.id !== handle)
+  }
+
+  setInterval(callback: () => void, ms: number): unknown {
+    return this.add({ id: this.nextId++, at: this.time + ms, callback, every: ms })
+  }
+
+  clearInterval(handle: unknown): void {
+    this.clearTimeout(handle)
+  }
+
+  /** Moves time forward by `ms`, firing every timer due on the way, in order. */
+  advance(ms: number): void {
+    const end = this.time + ms
+    for (;;) {
+      const due = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0]
+      if (!due) break
+      this.time = Math.max(this.time, due.at)
+      // A late interval fires once, as a browser's does after a sleep, then keeps its period from now.
+      if (due.every) due.at = this.time + due.every
+      else this.clearTimeout(due.id)
+      due.callback()
+    }
+    this.time = end
+  }
+
+  /** Moves the wall clock without firing timers: a machine that slept. */
+  jump(ms: number): void {
+    this.time += ms
+  }
+
+  get pending(): number {
+    return this.timers.length
+  }
+
+  private add(timer: Timer): number {
+    this.timers.push(timer)
+    return timer.id
+  }
+}
