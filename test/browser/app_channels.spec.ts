@@ -99,7 +99,7 @@ test("unsubscribe() puts one unsubscribe on the wire", async ({ page, server }) 
   expect(commandsSent(wire, "unsubscribe")).toEqual([{ command: "unsubscribe", identifier: echoIdentifier(room) }])
 })
 
-test("a rejected app channel is told once and never retried", async ({ page, server }) => {
+test("a rejected app channel is told once and never retried", async ({ page }) => {
   const wire = recordWire(page)
   await page.reload()
   await subscribeTo(page, "forbidden")

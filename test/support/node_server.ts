@@ -10,7 +10,7 @@ export interface NodeServer {
   control: string
   process: ChildProcess
   sign(stream: string): Promise<string>
-  broadcast(stream: string, message: string, count?: number): Promise<number>
+  broadcast(stream: string, message: unknown, count?: number): Promise<number>
   subscriptions(stream?: string): Promise<number>
   connections(): Promise<number>
   commands(): Promise<Array<{ connection: number; command: string; identifier: string }>>
