@@ -1,3 +1,4 @@
-// turbo-rails' cable parts alone (the element, its consumer, @rails/actioncable), Turbo left external:
-// what turbo-cable's ESM build replaces. The package exports only its index, hence the relative path.
-import "../../../node_modules/@hotwired/turbo-rails/app/javascript/turbo/cable_stream_source_element.js"
+// turbo-rails' JavaScript without Turbo (Turbo left external): its index, which brings the element, the
+// `cable` module with @rails/actioncable and the `_method` encoding: what turbo-cable's ESM build replaces.
+// The package exports only its built bundle, hence the relative path.
+import "../../../node_modules/@hotwired/turbo-rails/app/javascript/turbo/index.js"
