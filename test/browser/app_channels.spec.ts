@@ -1,37 +1,11 @@
 // The app's own channels on the page's one socket: turbo-rails' `cable` API, @rails/actioncable's consumer
 // (through the `turbo-cable/actioncable` module an import map points at), and turbo-rails' `_method` encoding.
-import type { Page } from "@playwright/test"
 import { addSource, appendStream, commandsSent, eventually, expect, recordWire, test } from "./fixtures"
+import { calls, callKinds, connectedCalls, received, subscribeTo } from "../support/channels"
 
 let roomCount = 0
 const newRoom = () => `room-${Date.now()}-${roomCount++}`
 const echoIdentifier = (room: string) => JSON.stringify({ channel: "EchoChannel", room })
-
-/** Subscribes through `TurboCable.cable.subscribeTo` (the script build); calls land in `window.calls[name]`. */
-async function subscribeTo(page: Page, room: string, name = "echo"): Promise<void> {
-  await page.evaluate(
-    async ({ room, name }) => {
-      const w = window as any
-      w.calls ??= {}
-      const calls: Array<[string, unknown?]> = (w.calls[name] = [])
-      w.subscriptions ??= {}
-      w.subscriptions[name] = await w.TurboCable.cable.subscribeTo(
-        { channel: "EchoChannel", room },
-        {
-          connected: (details: unknown) => calls.push(["connected", details]),
-          disconnected: (details: unknown) => calls.push(["disconnected", details]),
-          rejected: () => calls.push(["rejected"]),
-          received: (data: unknown) => calls.push(["received", data]),
-        },
-      )
-    },
-    { room, name },
-  )
-}
-
-const calls = (page: Page, name = "echo") => page.evaluate((name) => (window as any).calls[name] as Array<[string, any]>, name)
-const received = async (page: Page, name = "echo") => (await calls(page, name)).filter(([kind]) => kind == "received").map(([, data]) => data)
-const connectedCalls = async (page: Page, name = "echo") => (await calls(page, name)).filter(([kind]) => kind == "connected").map(([, details]) => details)
 
 test.beforeEach(async ({ page, server }) => {
   await page.goto(`${server.app}/test/pages/blank.html`)
@@ -103,10 +77,10 @@ test("a rejected app channel is told once and never retried", async ({ page }) =
   const wire = recordWire(page)
   await page.reload()
   await subscribeTo(page, "forbidden")
-  await expect.poll(async () => (await calls(page)).map(([kind]) => kind)).toEqual(["rejected"])
+  await expect.poll(() => callKinds(page)).toEqual(["rejected"])
   await page.waitForTimeout(5_000)
   expect(commandsSent(wire, "subscribe")).toHaveLength(1)
-  expect((await calls(page)).map(([kind]) => kind)).toEqual(["rejected"])
+  expect(await callKinds(page)).toEqual(["rejected"])
 })
 
 test("after a server restart the channel is connected again with reconnected: true, and later messages arrive", async ({ page, server }) => {
@@ -114,7 +88,7 @@ test("after a server restart the channel is connected again with reconnected: tr
   await subscribeTo(page, room)
   await expect.poll(() => connectedCalls(page)).toEqual([{ reconnected: false }])
   await server.post("/stop")
-  await expect.poll(async () => (await calls(page)).map(([kind]) => kind)).toContain("disconnected")
+  await expect.poll(() => callKinds(page)).toContain("disconnected")
   expect((await calls(page)).find(([kind]) => kind == "disconnected")).toEqual(["disconnected", { willAttemptReconnect: true }])
   await server.post("/start")
   await expect.poll(() => connectedCalls(page), { timeout: 15_000 }).toEqual([{ reconnected: false }, { reconnected: true }])

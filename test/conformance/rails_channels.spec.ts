@@ -3,6 +3,7 @@
 // import map), and turbo-rails' `_method` encoding followed by a scaffold's `redirect_to`.
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
 import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { callKinds, connectedCalls, received, subscribeTo } from "../support/channels"
 
 let rails: RailsServers
 let roomCount = 0
@@ -44,33 +45,6 @@ async function openList(page: Page, list: string): Promise<void> {
   await page.goto(`${rails.url(0)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
 }
-
-/** Subscribes to EchoChannel through `TurboCable.cable.subscribeTo`; the mixin's calls land in `window.calls[name]`. */
-async function subscribeTo(page: Page, room: string, name = "echo"): Promise<void> {
-  await page.evaluate(
-    async ({ room, name }) => {
-      const w = window as any
-      w.calls ??= {}
-      const calls: Array<[string, unknown?]> = (w.calls[name] = [])
-      w.subscriptions ??= {}
-      w.subscriptions[name] = await w.TurboCable.cable.subscribeTo(
-        { channel: "EchoChannel", room },
-        {
-          connected: (details: unknown) => calls.push(["connected", details]),
-          disconnected: (details: unknown) => calls.push(["disconnected", details]),
-          rejected: () => calls.push(["rejected"]),
-          received: (data: unknown) => calls.push(["received", data]),
-        },
-      )
-    },
-    { room, name },
-  )
-}
-
-const calls = (page: Page, name = "echo") => page.evaluate((name) => (window as any).calls[name] as Array<[string, any]>, name)
-const kinds = async (page: Page, name = "echo") => (await calls(page, name)).map(([kind]) => kind)
-const received = async (page: Page, name = "echo") => (await calls(page, name)).filter(([kind]) => kind == "received").map(([, data]) => data)
-const connectedCalls = async (page: Page, name = "echo") => (await calls(page, name)).filter(([kind]) => kind == "connected").map(([, details]) => details)
 
 test("an app channel beside Turbo streams on one socket: perform reaches Rails and its broadcast comes back once", async ({ page }) => {
   const wire = recordWire(page)
@@ -125,7 +99,7 @@ test("a rejected app channel is told once and not retried", async ({ page }) => 
   const wire = recordWire(page)
   await openList(page, `reject-${Date.now()}`)
   await subscribeTo(page, "forbidden")
-  await expect.poll(() => kinds(page)).toEqual(["rejected"])
+  await expect.poll(() => callKinds(page)).toEqual(["rejected"])
   await page.waitForTimeout(5_000)
   expect(sentCommands(wire, "subscribe").filter((frame) => frame.identifier.includes("forbidden"))).toHaveLength(1)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
@@ -137,7 +111,7 @@ test("after a server restart, connected is called again with reconnected: true a
   await subscribeTo(page, room)
   await expect.poll(() => connectedCalls(page)).toEqual([{ reconnected: false }])
   await rails.kill(0)
-  await expect.poll(() => kinds(page)).toContain("disconnected")
+  await expect.poll(() => callKinds(page)).toContain("disconnected")
   await rails.start(0)
   await expect.poll(() => connectedCalls(page), { timeout: 20_000 }).toEqual([{ reconnected: false }, { reconnected: true }])
   await page.evaluate(() => (window as any).subscriptions.echo.perform("speak", { text: "after the restart" }))
