@@ -5,6 +5,7 @@ import { debug } from "../log"
 import { reconnectDelay } from "./backoff"
 import { guardedWebSocket } from "./guarded_websocket"
 import { ConnectionMonitor, type Clock, systemClock } from "./monitor"
+import { probeUrl, serverAnswers } from "./reachability"
 import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
@@ -34,6 +35,9 @@ export class Connection {
   private wakeBackoff: (() => void) | null = null
   /** When the page last said the line may be back (online, visible, resumed); -Infinity before that. */
   private wokeAt = -Infinity
+  /** The last socket closed without ever opening: the server may be unreachable (see reachability.ts). */
+  private lastAttemptFailed = false
+  private attemptOpened = false
   readonly monitor: ConnectionMonitor
 
   constructor(
@@ -126,6 +130,8 @@ export class Connection {
       debug(`retry ${this.retries + 1} in ${Math.round(delay)} ms`)
       await this.waitOrWake(delay)
     }
+    if (this.lastAttemptFailed) await this.untilServerAnswers()
+    this.attemptOpened = false
     const first = this.retries < 0
     this.retries++
     if (this.state == "stopped") return new Promise(() => {})
@@ -137,6 +143,24 @@ export class Connection {
       console.error(error)
       this.stop("bad-url")
       return new Promise(() => {})
+    }
+  }
+
+  /** While the server is unreachable, asks it over HTTP on the backoff schedule instead of opening sockets. */
+  private async untilServerAnswers(): Promise<void> {
+    for (;;) {
+      if (this.state == "stopped") return
+      let url: string | null
+      try {
+        url = probeUrl(resolveCableUrl(options.url), location.origin)
+      } catch {
+        return // a bad URL is reported by the connect that follows
+      }
+      if (!url || (await serverAnswers(url, options.connectTimeout))) return
+      this.retries++
+      const delay = reconnectDelay(this.retries, options.backoff)
+      debug(`server unreachable; asking again in ${Math.round(delay)} ms`)
+      await this.waitOrWake(delay)
     }
   }
 
@@ -154,6 +178,7 @@ export class Connection {
   }
 
   private opened(): void {
+    this.attemptOpened = true
     if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
     // A server that completes the handshake but never welcomes is as dead as a silent one.
     this.monitor.watch(true)
@@ -183,6 +208,7 @@ export class Connection {
 
   private closed(reason: string): void {
     this.monitor.watch(false)
+    this.lastAttemptFailed = !this.attemptOpened
     if (this.state == "stopped") return
     if (this.state == "connected" && this.clock.now() - this.welcomedAt >= options.stableAfter) this.retries = 0
     const why = this.dropReason ?? (reason || "closed")
