@@ -6,6 +6,7 @@ import { reconnectDelay } from "./backoff"
 import { guardedWebSocket } from "./guarded_websocket"
 import { ConnectionMonitor, type Clock, systemClock } from "./monitor"
 import { probeUrl, serverAnswers } from "./reachability"
+import { PageExit } from "./page_exit"
 import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
@@ -38,6 +39,7 @@ export class Connection {
   /** The last socket closed without ever opening: the server may be unreachable (see reachability.ts). */
   private lastAttemptFailed = false
   private attemptOpened = false
+  private pageExit: PageExit | undefined
   readonly monitor: ConnectionMonitor
 
   constructor(
@@ -73,6 +75,8 @@ export class Connection {
     socket.addEventListener("close", (event) => this.closed(event.reason))
     this.socket = socket
     this.monitor.start()
+    // Never reconnect from a page that is unloading (see page_exit.ts).
+    this.pageExit ??= new PageExit(() => this.stop("page unloading"))
     socket.reconnect()
   }
 
@@ -123,6 +127,7 @@ export class Connection {
     // Jitter spreads a fleet dropped at once by a server; a drop seen right after this page's own wake
     // (a resumed tab learns of its closed socket after `resume`) is this page's alone: retry at once.
     // One retry per wake: a server still down must not be hammered.
+    await this.pageExit?.settled()
     const justWoke = this.clock.now() - this.wokeAt < WAKE_WINDOW
     this.wokeAt = -Infinity
     if (this.retries >= 0 && !justWoke) {

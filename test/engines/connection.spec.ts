@@ -99,3 +99,15 @@ test("after a 40 s outage the page catches up within the backoff cap of the serv
   expect(shownAfter).toBeLessThan(11_500)
   expect(await cableState(page)).toBe("caught-up")
 })
+
+test("a page that unloads opens no new socket, even right after it woke", async ({ web: { page }, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.clearCommands()
+  // A wake signal just before leaving: a drop seen now would be retried at once (no backoff).
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")))
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await new Promise((done) => setTimeout(done, 1_500))
+  expect(await server.connections()).toBe(0)
+  expect((await server.commands()).filter((command) => command.command == "subscribe")).toEqual([])
+})
