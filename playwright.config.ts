@@ -1,9 +1,13 @@
 import { defineConfig } from "@playwright/test"
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./test/support/chromium"
+import type { EngineOptions } from "./test/engines/fixtures"
 
-export default defineConfig({
+// test/engines/ holds the specs every engine runs, through a driver per engine (test/engines/driver);
+// the rest (CDP freeze, DevTools frames, the demo) runs in Chromium through Playwright's own page.
+const everyEngine = "engines/**/*.spec.ts"
+
+export default defineConfig<EngineOptions>({
   testDir: "test",
-  testMatch: ["browser/**/*.spec.ts", "conformance/**/*.spec.ts", "demo/**/*.spec.ts"],
   // Two cores: browser tests and the servers they start share them.
   workers: 1,
   timeout: 60_000,
@@ -18,4 +22,13 @@ export default defineConfig({
     },
     trace: "off",
   },
+  projects: [
+    {
+      name: "chromium",
+      testMatch: ["browser/**/*.spec.ts", "conformance/**/*.spec.ts", "demo/**/*.spec.ts", everyEngine],
+      use: { engine: "chromium" },
+    },
+    { name: "firefox", testMatch: [everyEngine], use: { engine: "firefox" } },
+    { name: "webkit", testMatch: [everyEngine], use: { engine: "webkit" } },
+  ],
 })

@@ -1,11 +1,9 @@
-// The project's Node Action Cable server (demo/server/test_server.ts) as a child process, and its
-// control API. Spawned with node itself (not npx) so SIGSTOP/SIGCONT reach the server, not a wrapper.
-import { spawn, type ChildProcess } from "node:child_process"
+// The project's Node Action Cable server (demo/server/test_server.ts), started through the tests' own
+// helper (test/support/server_process.ts), and its control API as the bench uses it.
+import type { ChildProcess } from "node:child_process"
 import { Agent, request } from "node:http"
-import { resolve } from "node:path"
-import { REPO_ROOT } from "./bundles"
+import { startTestServer, stopServerProcess } from "../../test/support/server_process"
 
-const START_TIMEOUT_MS = 20_000
 const REQUEST_TIMEOUT_MS = 30_000
 
 export interface Item {
@@ -24,29 +22,11 @@ export class CableServer {
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<CableServer> {
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(REPO_ROOT, "demo/server/test_server.ts")], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    })
+    const { child, ...ports } = await startTestServer(env)
     // However the harness ends (a crash included), the server goes with it, never left stopped or orphaned.
     process.once("exit", () => {
       child.kill("SIGCONT")
       child.kill("SIGKILL")
-    })
-    let stderr = ""
-    child.stderr!.on("data", (chunk) => (stderr = (stderr + chunk).slice(-20_000)))
-    const ports = await new Promise<{ app: number; control: number }>((done, fail) => {
-      let out = ""
-      const timer = setTimeout(() => fail(new Error(`test server did not start:\n${stderr}`)), START_TIMEOUT_MS)
-      child.stdout!.on("data", (chunk) => {
-        out += chunk
-        const match = /^READY (.+)$/m.exec(out)
-        if (!match) return
-        clearTimeout(timer)
-        done(JSON.parse(match[1]))
-      })
-      child.once("exit", (code) => fail(new Error(`test server exited (${code}):\n${stderr}`)))
     })
     return new CableServer(child, ports.app, ports.control)
   }
@@ -107,13 +87,9 @@ export class CableServer {
   }
 
   async stop(): Promise<void> {
-    this.thaw()
+    this.frozen = false
     this.agent.destroy()
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = new Promise((done) => this.child.once("exit", done))
-    this.child.kill("SIGTERM")
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 3_000))])
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL")
+    await stopServerProcess(this.child)
   }
 
   private call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {

@@ -6,6 +6,8 @@ import { reconnectDelay } from "./backoff"
 import type { Clock } from "./clock"
 import { guardedWebSocket } from "./guarded_websocket"
 import { ConnectionMonitor } from "./monitor"
+import { PageExit } from "./page_exit"
+import { probeUrl, serverAnswers } from "./reachability"
 import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
@@ -41,6 +43,10 @@ export class Connection {
   private wakeBackoff: (() => void) | null = null
   /** When the page last said the line may be back (online, visible, resumed); -Infinity before that. */
   private wokeAt = -Infinity
+  /** The last socket closed without ever opening: the server may be unreachable (see reachability.ts). */
+  private lastAttemptFailed = false
+  private attemptOpened = false
+  private pageExit: PageExit | undefined
   readonly monitor: ConnectionMonitor
   private readonly WebSocket: typeof WebSocket
 
@@ -81,6 +87,8 @@ export class Connection {
     socket.addEventListener("close", (event) => this.closed(event.reason))
     this.socket = socket
     this.monitor.start()
+    // Never reconnect from a page that is unloading (see page_exit.ts).
+    if (typeof window != "undefined") this.pageExit ??= new PageExit(() => this.stop("page unloading"), this.clock)
     socket.reconnect()
   }
 
@@ -131,6 +139,7 @@ export class Connection {
     // Jitter spreads a fleet dropped at once by a server; a drop seen right after this page's own wake
     // (a resumed tab learns of its closed socket after `resume`) is this page's alone: retry at once.
     // One retry per wake: a server still down must not be hammered.
+    await this.pageExit?.settled()
     const justWoke = this.clock.now() - this.wokeAt < WAKE_WINDOW
     this.wokeAt = -Infinity
     if (this.retries >= 0 && !justWoke) {
@@ -138,6 +147,8 @@ export class Connection {
       debug(`retry ${this.retries + 1} in ${Math.round(delay)} ms`)
       await this.waitOrWake(delay)
     }
+    if (this.lastAttemptFailed) await this.untilServerAnswers()
+    this.attemptOpened = false
     const first = this.retries < 0
     this.retries++
     if (this.state == "stopped") return new Promise(() => {})
@@ -149,6 +160,24 @@ export class Connection {
       console.error(error)
       this.stop("bad-url")
       return new Promise(() => {})
+    }
+  }
+
+  /** While the server is unreachable, asks it over HTTP on the backoff schedule instead of opening sockets. */
+  private async untilServerAnswers(): Promise<void> {
+    for (;;) {
+      if (this.state == "stopped") return
+      let url: string | null
+      try {
+        url = probeUrl(resolveCableUrl(this.options.url), globalThis.location?.origin ?? "")
+      } catch {
+        return // a bad URL is reported by the connect that follows
+      }
+      if (!url || (await serverAnswers(url, this.options.connectTimeout))) return
+      this.retries++
+      const delay = reconnectDelay(this.retries, this.options.backoff)
+      debug(`server unreachable; asking again in ${Math.round(delay)} ms`)
+      await this.waitOrWake(delay)
     }
   }
 
@@ -166,6 +195,7 @@ export class Connection {
   }
 
   private opened(): void {
+    this.attemptOpened = true
     if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
     // A server that completes the handshake but never welcomes is as dead as a silent one.
     this.monitor.watch(true)
@@ -195,6 +225,7 @@ export class Connection {
 
   private closed(reason: string): void {
     this.monitor.watch(false)
+    this.lastAttemptFailed = !this.attemptOpened
     if (this.state == "stopped") return
     if (this.state == "connected" && this.clock.now() - this.welcomedAt >= this.options.stableAfter) this.retries = 0
     const why = this.dropReason ?? (reason || "closed")

@@ -1,12 +1,12 @@
 // Starts the demo (`node --import tsx demo/main.ts`) as a child process on a free port with its own data
 // directory, reads the URL it prints, and stops it by the process id it was started with. `restart()`
 // keeps the port and the data, as a deploy would.
-import { spawn, type ChildProcess } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
+import { startServerProcess, stopServerProcess } from "../support/server_process"
 
-const root = resolve(import.meta.dirname, "../..")
 const READY = /^turbo-cable demo: (http:\/\/\S+)$/m
 
 export interface DemoServer {
@@ -24,42 +24,13 @@ export interface DemoServer {
   dispose(): Promise<void>
 }
 
-function spawnDemo(port: number, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(root, "demo/main.ts")], {
-    cwd: root,
-    env: { ...process.env, PORT: String(port), DEMO_DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  })
-  let stderr = ""
-  child.stderr!.on("data", (chunk) => (stderr += chunk))
-  return new Promise((done, fail) => {
-    let out = ""
-    const timer = setTimeout(() => fail(new Error(`demo server did not start:\n${stderr}`)), 30_000)
-    child.stdout!.on("data", (chunk) => {
-      out += chunk
-      const match = READY.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        done({ child, url: match[1] })
-      }
-    })
-    child.once("exit", (code) => {
-      clearTimeout(timer)
-      fail(new Error(`demo server exited (${code}):\n${stderr}`))
-    })
-  })
+async function spawnDemo(port: number, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const { child, match } = await startServerProcess("demo/main.ts", READY, { PORT: String(port), DEMO_DATA_DIR: dataDir }, 30_000)
+  return { child, url: match[1] }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((done) => child.once("exit", done))
-  child.kill("SIGTERM")
-  await Promise.race([exited, new Promise((done) => setTimeout(done, 6_000))])
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill("SIGKILL")
-    await exited
-  }
-}
+// The demo flushes its store and tells its sockets it is restarting on SIGTERM: give it time.
+const stopChild = (child: ChildProcess) => stopServerProcess(child, 6_000)
 
 export async function startDemoServer(): Promise<DemoServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "turbo-cable-demo-test-"))

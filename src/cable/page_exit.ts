@@ -1,0 +1,46 @@
+// A page that is going away must not open a new socket. Firefox closes the page's sockets as soon as a
+// navigation starts, right after `beforeunload` and well before `pagehide`; a reconnect from there (at
+// once, if the page woke just before) set up a connection and a subscription for nobody (measured with
+// Firefox ESR 153).
+//
+// So a drop within LEAVE_GRACE of `beforeunload` waits out that grace before reconnecting: a page that
+// unloads meanwhile runs no more timers and opens nothing, and one still here after it (a cancelled
+// navigation, a download link) reconnects then. `pagehide` with `persisted` false ends the connection.
+//
+// A page entering the back/forward cache (`persisted` true) is left alone: WebKit keeps such a page and
+// on `pageshow` the wake check (page_lifecycle.ts) reconnects and catches it up. Firefox keeps a page
+// with an open socket out of that cache, and closing the socket in `pagehide` or `beforeunload` does not
+// change that (measured: the decision is taken when the navigation starts, while the close handshake is
+// still running), so a Back there loads the page afresh.
+
+import { sleep, type Clock } from "./clock"
+
+/** How long after `beforeunload` a reconnect is held back (ms). */
+export const LEAVE_GRACE = 1_000
+
+export class PageExit {
+  private leavingAt = -Infinity
+  private readonly listeners: Array<[string, EventListener]>
+
+  constructor(
+    onExit: () => void,
+    private readonly clock: Clock,
+  ) {
+    this.listeners = [
+      ["beforeunload", () => (this.leavingAt = this.clock.now())],
+      ["pagehide", (event) => !(event as PageTransitionEvent).persisted && onExit()],
+      ["pageshow", () => (this.leavingAt = -Infinity)],
+    ]
+    for (const [name, listener] of this.listeners) window.addEventListener(name, listener)
+  }
+
+  /** Resolves when a reconnect may go ahead: at once, unless the page said it is leaving within LEAVE_GRACE. */
+  settled(): Promise<void> {
+    const wait = this.leavingAt + LEAVE_GRACE - this.clock.now()
+    return wait > 0 ? sleep(this.clock, wait) : Promise.resolve()
+  }
+
+  dispose(): void {
+    for (const [name, listener] of this.listeners) window.removeEventListener(name, listener)
+  }
+}

@@ -1,0 +1,113 @@
+// The socket's life in each engine: refused, restarted, a dead line, a long outage.
+import { startNodeServer, type NodeServer } from "../support/node_server"
+import {
+  addSource,
+  cableState,
+  connectedSources,
+  expect,
+  newList,
+  seenAt,
+  states,
+  test,
+  until,
+  untilItems,
+  watch,
+  wire,
+} from "./fixtures"
+import type { EnginePage } from "./driver/engine"
+
+async function openLive(page: EnginePage, app: string, list: string) {
+  await page.goto(`${app}/test/live/${list}`)
+  await until(page, "the list's source connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"))
+  await watch(page)
+  // A marker that a reload would lose.
+  await page.evaluate(() => ((window as any).notReloaded = true))
+}
+
+test.describe("against a server that requires a session cookie", () => {
+  let guarded: NodeServer
+  test.beforeAll(async () => {
+    guarded = await startNodeServer({ REQUIRE_COOKIE: "1" })
+  })
+  test.afterAll(async () => guarded?.stop())
+
+  test("an unauthorized connection makes one attempt and stops, and says so", async ({ web: { page } }) => {
+    await page.goto(`${guarded.app}/test/pages/blank.html`)
+    await watch(page)
+    await addSource(page, await guarded.sign("private"))
+    await until(page, "stopped", () => document.documentElement.getAttribute("data-turbo-cable-state") == "stopped")
+    expect((await states(page)).at(-1)).toMatchObject({ state: "stopped", reason: "unauthorized" })
+    await new Promise((done) => setTimeout(done, 4_000))
+    expect((await wire(page)).sockets).toHaveLength(1)
+    expect(await connectedSources(page)).toBe(0)
+  })
+})
+
+test("a restarted server is rejoined and the page shows writes made while it was down, keeping typed input", async ({ web: { page }, server }) => {
+  const list = newList()
+  await server.post("/items", { list, text: "before" })
+  await openLive(page, server.app, list)
+  await page.type("#draft", "half-typed")
+
+  await server.post("/stop")
+  await until(page, "the drop noticed", () => /disconnected|reconnecting/.test(document.documentElement.getAttribute("data-turbo-cable-state")!))
+  await server.post("/items", { list, text: "written while down" })
+  await server.post("/start")
+  const listeningAt = Date.now()
+
+  await untilItems(page, ["before", "written while down"])
+  await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+  console.log(`${test.info().project.name}: restart, write shown ${(await seenAt(page, "written while down"))! - listeningAt} ms after the server listened`)
+  expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+
+  await server.post("/items", { list, text: "live again" })
+  await untilItems(page, ["before", "written while down", "live again"])
+})
+
+test("a frozen server (no pings, no FIN) is noticed within two ping intervals and recovered from", async ({ web: { page }, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  const frozenAt = Date.now()
+  server.process.kill("SIGSTOP")
+  try {
+    await until(page, "the dead line noticed", () => !/connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 9_000)
+    const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
+    console.log(`${test.info().project.name}: dead line noticed after ${noticed.at - frozenAt} ms`)
+    expect(noticed.at - frozenAt).toBeLessThan(8_000)
+  } finally {
+    server.process.kill("SIGCONT")
+  }
+  await until(page, "live again", () => /connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 15_000)
+  await server.post("/items", { list, text: "after the freeze" })
+  await untilItems(page, ["after the freeze"])
+})
+
+test("after a 40 s outage the page catches up within the backoff cap of the server listening again", async ({ web: { page }, server }) => {
+  test.setTimeout(120_000)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/stop")
+  await new Promise((done) => setTimeout(done, 40_000))
+  await server.post("/items", { list, text: "written during the outage" })
+  await server.post("/start")
+  const listeningAt = Date.now()
+  await untilItems(page, ["written during the outage"], 30_000)
+  const shownAfter = (await seenAt(page, "written during the outage"))! - listeningAt
+  console.log(`${test.info().project.name}: 40 s outage, write shown ${shownAfter} ms after the server listened`)
+  // The cap (10 s) plus the reconnect and refetch themselves.
+  expect(shownAfter).toBeLessThan(11_500)
+  expect(await cableState(page)).toBe("caught-up")
+})
+
+test("a page that unloads opens no new socket, even right after it woke", async ({ web: { page }, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.clearCommands()
+  // A wake signal just before leaving: a drop seen now would be retried at once (no backoff).
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")))
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await new Promise((done) => setTimeout(done, 1_500))
+  expect(await server.connections()).toBe(0)
+  expect((await server.commands()).filter((command) => command.command == "subscribe")).toEqual([])
+})

@@ -1,0 +1,40 @@
+// Firefox: Debian's firefox-esr over WebDriver BiDi, driven by puppeteer-core (which never downloads a
+// browser). Playwright's moz-firefox channel calls a BiDi command ESR 153 lacks.
+import puppeteer from "puppeteer-core"
+import type { EngineBrowser, EnginePage } from "./engine"
+import { killGroup, processTree } from "./processes"
+
+export const FIREFOX_PATH = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr"
+
+export async function launchFirefox(): Promise<EngineBrowser> {
+  const browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    // puppeteer's own kill-on-exit hooks stay on as a last resort; close() below ends it by its pid.
+    protocolTimeout: 60_000,
+  })
+  const pid = browser.process()!.pid!
+  const puppeteerPage = (await browser.pages())[0] ?? (await browser.newPage())
+  const page: EnginePage = {
+    goto: async (url) => void (await puppeteerPage.goto(url)),
+    evaluate: (fn, arg) => puppeteerPage.evaluate(fn as any, arg) as any,
+    type: async (selector, text) => {
+      await puppeteerPage.focus(selector)
+      await puppeteerPage.keyboard.type(text)
+    },
+    click: (selector) => puppeteerPage.click(selector),
+    reload: async () => void (await puppeteerPage.reload()),
+    back: async () => void (await puppeteerPage.goBack()),
+    forward: async () => void (await puppeteerPage.goForward()),
+  }
+  return {
+    engine: "firefox",
+    page,
+    pids: () => processTree(pid),
+    async close() {
+      await Promise.race([browser.close().catch(() => {}), new Promise((done) => setTimeout(done, 5_000))])
+      killGroup(pid)
+    },
+  }
+}

@@ -1,0 +1,154 @@
+// One set of specs, three engines: the Playwright project picks the engine (playwright.config.ts), these
+// fixtures start that engine's browser once per worker through its driver (./driver), and a Node Action
+// Cable server per worker. Specs use only the EnginePage API and the helpers below.
+import { test as base, expect } from "@playwright/test"
+import { startNodeServer, type NodeServer } from "../support/node_server"
+import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
+import { launchEngine } from "./driver/launch"
+
+export interface EngineOptions {
+  engine: EngineName
+}
+
+export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server: NodeServer }>({
+  engine: ["chromium", { option: true, scope: "worker" }],
+  web: [
+    async ({ engine }, use) => {
+      const browser = await launchEngine(engine)
+      await use(browser)
+      await browser.close()
+    },
+    { scope: "worker", timeout: 60_000 },
+  ],
+  server: [
+    async ({}, use) => {
+      const server = await startNodeServer()
+      await use(server)
+      await server.stop()
+    },
+    { scope: "worker" },
+  ],
+})
+
+export { expect }
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
+
+/** Polls `fn(arg)` in the page until it returns something truthy; resolves with that. */
+export async function until<T, A = undefined>(
+  page: EnginePage,
+  what: string,
+  fn: (arg: A) => T | Promise<T>,
+  arg?: A,
+  timeout = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeout
+  let last: T | undefined
+  for (;;) {
+    last = await page.evaluate(fn, arg as A)
+    if (last) return last
+    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${what}; last value: ${JSON.stringify(last)}`)
+    await sleep(50)
+  }
+}
+
+/**
+ * Watches the page from inside, the same way in every engine: each state change (turbo-cable:state) and
+ * the first time each list item appears, with Date.now() (one clock with the test), and every frame on
+ * every WebSocket opened from now on (WebSocket is wrapped; turbo-cable subclasses it on first use, so
+ * this must run before the first source connects to see that socket).
+ */
+export async function watch(page: EnginePage): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any
+    if (w.__watched) return
+    w.__watched = true
+    w.__states = []
+    w.__seen = {}
+    w.__pageshows = []
+    w.__wire = { sockets: [], sent: [], received: [] }
+    addEventListener("pageshow", (event) => w.__pageshows.push({ persisted: (event as PageTransitionEvent).persisted, at: Date.now() }))
+    document.addEventListener("turbo-cable:state", (event) => {
+      const { state, reason } = (event as CustomEvent).detail
+      w.__states.push({ state, reason, at: Date.now() })
+    })
+    const note = (node: Node, now: number) => {
+      if (!(node instanceof Element)) return
+      for (const li of node.matches("li") ? [node] : node.querySelectorAll("li")) {
+        const key = (li.textContent || "").trim()
+        if (!(key in w.__seen)) w.__seen[key] = now
+      }
+    }
+    for (const li of document.querySelectorAll("li")) note(li, 0)
+    new MutationObserver((mutations) => {
+      const now = Date.now()
+      for (const mutation of mutations) for (const node of mutation.addedNodes) note(node, now)
+    }).observe(document, { childList: true, subtree: true })
+    const Native = window.WebSocket
+    window.WebSocket = class RecordedWebSocket extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols)
+        w.__wire.sockets.push(String(url))
+        this.addEventListener("message", (event) => {
+          try {
+            w.__wire.received.push(JSON.parse(event.data))
+          } catch {
+            w.__wire.received.push({ raw: String(event.data) })
+          }
+        })
+      }
+      override send(data: string) {
+        w.__wire.sent.push(JSON.parse(data))
+        super.send(data)
+      }
+    } as typeof WebSocket
+  })
+}
+
+export interface Wire {
+  sockets: string[]
+  sent: Array<Record<string, any>>
+  received: Array<Record<string, any>>
+}
+
+export const wire = (page: EnginePage): Promise<Wire> => page.evaluate(() => (window as any).__wire)
+export const states = (page: EnginePage): Promise<Array<{ state: string; reason?: string; at: number }>> =>
+  page.evaluate(() => (window as any).__states)
+/** When an item (by its text) first appeared in the page (Date.now()). */
+export const seenAt = (page: EnginePage, key: string): Promise<number | undefined> => page.evaluate((key) => (window as any).__seen[key], key)
+export const listItems = (page: EnginePage): Promise<string[]> =>
+  page.evaluate(() => [...document.querySelectorAll("#items li")].map((li) => li.textContent!.trim()))
+export const cableState = (page: EnginePage): Promise<string | null> =>
+  page.evaluate(() => document.documentElement.getAttribute("data-turbo-cable-state"))
+export const connectedSources = (page: EnginePage): Promise<number> =>
+  page.evaluate(() => document.querySelectorAll("turbo-cable-stream-source[connected]").length)
+
+/** Waits until the list shows exactly `expected`; resolves with the time it took. */
+export async function untilItems(page: EnginePage, expected: string[], timeout = 10_000): Promise<void> {
+  await until(
+    page,
+    `items ${JSON.stringify(expected)}`,
+    (expected) => JSON.stringify([...document.querySelectorAll("#items li")].map((li) => li.textContent!.trim())) == JSON.stringify(expected),
+    expected,
+    timeout,
+  )
+}
+
+/** Adds a real <turbo-cable-stream-source> for `signedName` (inside #sources); returns its id. */
+export function addSource(page: EnginePage, signedName: string): Promise<string> {
+  return page.evaluate((signedName) => {
+    const element = document.createElement("turbo-cable-stream-source")
+    element.setAttribute("channel", "Turbo::StreamsChannel")
+    element.setAttribute("signed-stream-name", signedName)
+    element.id = `source_${Math.random().toString(36).slice(2)}`
+    ;(document.getElementById("sources") ?? document.body).append(element)
+    return element.id
+  }, signedName)
+}
+
+export function appendStream(target: string, id: string, text: string): string {
+  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
+}
+
+let lists = 0
+export const newList = () => `list-${Date.now()}-${lists++}`

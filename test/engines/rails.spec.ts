@@ -1,0 +1,96 @@
+// The real-Rails conformance in each engine: Debian's Rails 6.1 Action Cable under puma, two processes
+// behind one Redis (test/support/rails_server.ts); pages rendered by Rails with turbo-rails' markup.
+import { startRailsServers, type RailsServers } from "../support/rails_server"
+import type { EnginePage } from "./driver/engine"
+import { cableState, expect, listItems, newList, seenAt, states, test, until, untilItems, watch } from "./fixtures"
+
+const A = 0
+const B = 1
+let rails: RailsServers
+
+test.describe.configure({ timeout: 90_000 })
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000)
+  rails = await startRailsServers({ servers: 2 })
+})
+
+test.afterAll(async () => {
+  await rails?.stopAll()
+})
+
+/** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
+async function openLive(page: EnginePage, server: number, list: string, query = ""): Promise<void> {
+  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
+  await until(page, "the list's source connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"))
+  expect(await page.evaluate(() => document.getElementById("server")?.textContent)).toBe(String.fromCharCode(65 + server))
+  await watch(page)
+  await page.evaluate(() => ((window as any).notReloaded = true))
+}
+
+test("a killed and restarted Rails server is rejoined and the page shows writes made while it was down, keeping typed input", async ({ web: { page } }) => {
+  const list = newList()
+  await rails.write(list, "before", { via: A })
+  await openLive(page, A, list)
+  await page.type("#draft", "half-typed")
+
+  await rails.kill(A)
+  await until(page, "the drop noticed", () => /disconnected|reconnecting/.test(document.documentElement.getAttribute("data-turbo-cable-state")!))
+  await rails.write(list, "written while down", { via: B })
+  await rails.start(A)
+  const listeningAt = Date.now()
+
+  await untilItems(page, ["before", "written while down"])
+  await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+  console.log(`${test.info().project.name}: rails restart, write shown ${(await seenAt(page, "written while down"))! - listeningAt} ms after puma listened`)
+  expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
+  expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+
+  await rails.write(list, "live again", { via: B })
+  await untilItems(page, ["before", "written while down", "live again"])
+})
+
+test("a frozen Rails process (no pings, no FIN) is noticed within two ping intervals", async ({ web: { page } }) => {
+  const list = newList()
+  await openLive(page, A, list)
+  const frozenAt = Date.now()
+  rails.freeze(A)
+  try {
+    await until(page, "the dead line noticed", () => !/connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 9_000)
+    const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
+    console.log(`${test.info().project.name}: rails dead line noticed after ${noticed.at - frozenAt} ms`)
+    expect(noticed.at - frozenAt).toBeLessThan(8_000)
+  } finally {
+    rails.thaw(A)
+  }
+  await until(page, "live again", () => /connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 15_000)
+  await rails.write(list, "after the freeze", { via: B })
+  await untilItems(page, ["after the freeze"])
+})
+
+// ?bfcache=1 serves the page with Rails' default Cache-Control (every engine keeps no-store pages out of
+// the back/forward cache). Where the engine keeps the page, it must catch up by itself on pageshow. Where it
+// does not, Back loads the page from the HTTP cache, as stale as it was when left: catching that up is
+// catch-up's business (src/catch_up), not the socket's, so here it only has to be live again.
+test("back to a live page: restored from the back/forward cache it catches up; either way it is live", async ({ web: { page } }) => {
+  const list = newList()
+  await openLive(page, A, list, "?bfcache=1")
+  await page.goto(`${rails.url(A)}/up`)
+  await rails.write(list, "written while away", { via: B })
+  await page.back()
+  await until(page, "connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"), undefined, 15_000)
+  const restored = await page.evaluate(() => Boolean((window as any).notReloaded))
+  console.log(`${test.info().project.name}: back/forward cache ${restored ? "restored the live page" : "did not keep the live page"}`)
+  test.info().annotations.push({ type: "back/forward cache", description: restored ? "restored" : "not kept" })
+  // Measured: WebKit keeps a page with an open socket; Firefox never does (whatwg/html#12085).
+  if (test.info().project.name == "webkit") expect(restored).toBe(true)
+  if (test.info().project.name == "firefox") expect(restored).toBe(false)
+  if (restored) {
+    await untilItems(page, ["written while away"], 15_000)
+    await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+  }
+  const before = await listItems(page)
+  await rails.write(list, "live after coming back", { via: B })
+  await untilItems(page, [...before, "live after coming back"])
+  expect(["connected", "caught-up"]).toContain(await cableState(page))
+})
