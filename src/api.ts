@@ -21,17 +21,27 @@ const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
 let turbo: TurboLike | null = null
 let cable: Cable | null = null
 
-const renderer = new StreamRenderer(() => turbo!)
+// Past its bound the held queue is dropped, never applied out of turn: one more catch-up, fetched after the
+// drop, brings every dropped message's effect with it.
+const renderer = new StreamRenderer(() => turbo!, () => catchUp.request("overflow"))
+
+/** Moves the page-wide state between connected, catching-up and caught-up; a dropped line's state stays. */
+function publishCatchUpState(state: "catching-up" | "caught-up" | "connected"): void {
+  const previous = currentState()
+  if (previous == state || !(previous == "connected" || previous == "catching-up" || previous == "caught-up")) return
+  publishState({ state, previous })
+}
 
 const catchUp = new CatchUp(
   {
     ready: () => cable?.connection.state == "connected" && cable.subscriptions.settled,
+    connected: () => cable?.connection.state == "connected",
     holdMessages: () => renderer.hold(),
     releaseMessages: () => renderer.release(),
     turbo: () => turbo!,
-    caughtUp: () => {
-      if (currentState() == "connected") publishState({ state: "caught-up", previous: "connected" })
-    },
+    catchingUp: () => publishCatchUpState("catching-up"),
+    caughtUp: () => publishCatchUpState("caught-up"),
+    gaveUp: () => publishCatchUpState("connected"),
   },
   () => ({
     strategy: options.catchUp,

@@ -174,6 +174,22 @@ function livePage(listName: string, morphRefresh = false): string {
   )
 }
 
+/** Catch-up refetches of a list's page answered with an error instead, as a server shedding load does. */
+interface Shed {
+  status: number
+  remaining: number
+  retryAfter?: string
+}
+const shedding = new Map<string, Shed>()
+
+/** The shed answer for this request, if the list's next refetches are to be refused. */
+function shedAnswer(req: IncomingMessage, listName: string): Shed | null {
+  const shed = shedding.get(listName)
+  if (!shed || !req.headers["x-turbo-cable-catch-up"]) return null
+  if (--shed.remaining <= 0) shedding.delete(listName)
+  return shed
+}
+
 // ---- app server ---------------------------------------------------------------------------
 
 /** Used only with REQUIRE_COOKIE; otherwise every connection is a distinct guest. */
@@ -247,6 +263,15 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       return sendText(res, 400, "bad list name\n")
     }
     if (listName === "") return sendText(res, 404, "not found\n")
+    const shed = shedAnswer(req, listName)
+    if (shed) {
+      res.writeHead(shed.status, {
+        ...commonHeaders(),
+        ...(shed.retryAfter === undefined ? {} : { "Retry-After": shed.retryAfter }),
+        "Content-Type": "text/plain; charset=utf-8",
+      })
+      return void res.end(`shedding load (${shed.status})\n`)
+    }
     const body = livePage(listName, searchParams.get("refresh") == "morph")
     res.writeHead(200, {
       ...commonHeaders(),
@@ -398,6 +423,15 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       const list = url.searchParams.get("list")
       if (!list) throw new HttpError(400, `"list" query parameter is required`)
       return sendJson(res, 200, lists.get(list)?.items ?? [])
+    }
+    case "POST /shed": {
+      // The next `count` catch-up refetches of the list's page answer `status`, with `Retry-After` if given.
+      const body = await readJsonBody(req)
+      const status = typeof body.status === "number" ? body.status : 429
+      const count = typeof body.count === "number" ? body.count : 1
+      const retryAfter = body.retryAfter === undefined ? undefined : String(body.retryAfter)
+      shedding.set(requireString(body, "list"), { status, remaining: count, retryAfter })
+      return ok()
     }
     case "POST /reset":
       lists.clear()
