@@ -1,7 +1,7 @@
 // The server the browser tests spawn: `tsx demo/server/test_server.ts`.
 //
 // Two HTTP servers on 127.0.0.1:
-//   app     — what the browser talks to: /cable, static files, /test/live/<list>
+//   app     — what the browser talks to: /cable, static files, /test/live/<list>, /test/cached/<list>
 //   control — JSON API the tests use to drive the app server (broadcast, stop, start, ...)
 // Prints exactly one line to stdout once both listen: READY {"app":<port>,"control":<port>}
 // Nothing else goes to stdout, and logs go to stderr only with CABLE_LOG=1: a spawner that
@@ -254,8 +254,11 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
   if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const headOnly = req.method === "HEAD"
 
-  const livePrefix = "/test/live/"
+  // /test/cached/<list> is the same page with headers that let the browser keep it in its HTTP cache (and in
+  // the back/forward cache, which skips no-store pages): a back navigation may show a copy of any age.
+  const livePrefix = pathname.startsWith("/test/cached/") ? "/test/cached/" : "/test/live/"
   if (pathname.startsWith(livePrefix)) {
+    const cacheable = livePrefix == "/test/cached/"
     let listName: string
     try {
       listName = decodeURIComponent(pathname.slice(livePrefix.length))
@@ -275,6 +278,7 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
     const body = livePage(listName, searchParams.get("refresh") == "morph")
     res.writeHead(200, {
       ...commonHeaders(),
+      ...(cacheable ? { "Cache-Control": "private, max-age=600" } : {}),
       "Content-Type": CONTENT_TYPES[".html"],
       "Content-Length": Buffer.byteLength(body),
     })

@@ -1,6 +1,7 @@
 // Catch-up under load: a server shedding load (429/503/408 + Retry-After), pages of unknown age, expiring
 // credentials, a herd of pages after a restart, and big pages. Against the project's Node server.
-import type { Page } from "@playwright/test"
+import { chromium, type Page } from "@playwright/test"
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../support/chromium"
 import { expect, test } from "./fixtures"
 
 let listCount = 0
@@ -94,5 +95,62 @@ test.describe("a refetch answered by a server shedding load", () => {
     // Live again: the next broadcast shows.
     await server.post("/items", { list, text: "after the failure" })
     await expect(page.locator("#items li")).toHaveText(["after the failure"])
+  })
+})
+
+test.describe("pages of unknown age", () => {
+  test("a back navigation that shows the HTTP-cached page catches up; its first, fresh load cost no second request", async ({ page, server }) => {
+    const list = newList()
+    await server.post("/items", { list, text: "first visit" })
+    const refetches = refetchTimes(page)
+    await page.goto(`${server.app}/test/cached/${list}`)
+    await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+    await page.waitForTimeout(2_000)
+    expect(refetches).toHaveLength(0)
+
+    await page.goto(`${server.app}/test/pages/blank.html`)
+    await server.post("/items", { list, text: "written while away" })
+    await page.goBack()
+    // Playwright turns the back/forward cache off: this is the HTTP cache's copy, as old as the first visit.
+    expect(await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).type)).toBe("back_forward")
+    expect(await page.evaluate(() => (performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming).transferSize)).toBe(0)
+    await expect(page.locator("#items li")).toHaveText(["first visit", "written while away"], { timeout: 10_000 })
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+    expect(refetches).toHaveLength(1)
+  })
+
+  test("a page restored from the back/forward cache catches up", async ({ server }) => {
+    // Playwright passes --disable-back-forward-cache; this browser keeps it on.
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, ignoreDefaultArgs: ["--disable-back-forward-cache"] })
+    try {
+      const page = await browser.newPage()
+      const list = newList()
+      await server.post("/items", { list, text: "first visit" })
+      // A no-store page never enters the back/forward cache: the cacheable one does.
+      await page.goto(`${server.app}/test/cached/${list}`)
+      await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+      await page.evaluate(() => ((window as any).notReloaded = true))
+      await page.evaluate(() => window.addEventListener("pageshow", (event) => ((window as any).restored = event.persisted)))
+      await page.goto(`${server.app}/test/pages/blank.html`)
+      await server.post("/items", { list, text: "written while away" })
+      await page.goBack({ waitUntil: "commit" })
+      await expect(page.locator("#items li")).toHaveText(["first visit", "written while away"], { timeout: 10_000 })
+      expect(await page.evaluate(() => [(window as any).restored, (window as any).notReloaded])).toEqual([true, true])
+    } finally {
+      await browser.close()
+    }
+  })
+
+  test("a Turbo restoration visit that renders a cached snapshot catches up", async ({ page, server }) => {
+    const list = newList()
+    await server.post("/items", { list, text: "first visit" })
+    await openLive(page, server.app, list)
+    // A Turbo Drive visit away and back: the way back renders Turbo's snapshot of the list, not a fetch.
+    await page.evaluate((url) => (window as any).Turbo.visit(url), `${server.app}/test/pages/blank.html`)
+    await expect(page.locator("#target")).toHaveCount(1)
+    await server.post("/items", { list, text: "written while away" })
+    await page.evaluate(() => history.back())
+    await expect(page.locator("#items li")).toHaveText(["first visit", "written while away"], { timeout: 10_000 })
+    expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
   })
 })
