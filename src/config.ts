@@ -7,6 +7,11 @@ import { setDebug } from "./log"
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
   url?: CableUrl
+  /**
+   * Awaited (at most 10 s) before the one retry a `url` function gets when a cable that was authorized before
+   * is refused (`unauthorized`, AnyCable's `token_expired`): fetch a fresh token here for `url` to read.
+   */
+  refreshCredentials?: () => void | Promise<void>
   /** Log protocol frames, ignored input and state changes with console.debug. */
   debug: boolean
   /** Reconnect timing; see backoff.ts. */
@@ -43,7 +48,7 @@ export interface CableOptions {
   fastDuplicateRemoval: boolean
 }
 
-export const defaults: Readonly<Omit<CableOptions, "url">> = {
+export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">> = {
   debug: false,
   // A first retry at 150-450 ms, growing by 1.3 to a 10 s cap: a restarted server is rejoined within about
   // a second of it listening again for restarts under ~5 s, and no fleet of clients retries in step.

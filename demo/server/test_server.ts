@@ -2,7 +2,7 @@
 //
 // Two HTTP servers on 127.0.0.1:
 //   app     — what the browser talks to: /cable, static files, /test/live/<list>, /test/cached/<list>
-//   control — JSON API the tests use to drive the app server (broadcast, stop, start, ...)
+//   control — JSON API the tests use to drive the app server (broadcast, stop, start, shed, tokens, ...)
 // Prints exactly one line to stdout once both listen: READY {"app":<port>,"control":<port>}
 // Nothing else goes to stdout, and logs go to stderr only with CABLE_LOG=1: a spawner that
 // stops reading a pipe would otherwise block this process on a full pipe.
@@ -203,11 +203,23 @@ function sessionFromCookie(req: IncomingMessage): string | null {
   return null
 }
 
+/** Short-lived tokens for the expiring-credentials tests: issued and expired through the control API. */
+const validTokens = new Set<string>()
+let tokensIssued = 0
+
+/** A `?token=` on the cable URL must be valid (else `unauthorized`); without one, the usual rules. */
+function authenticate(req: IncomingMessage): string | null {
+  const token = new URL(req.url ?? "/", "http://localhost").searchParams.get("token")
+  if (token !== null) return validTokens.has(token) ? `token-${token}` : null
+  if (env.REQUIRE_COOKIE) return sessionFromCookie(req)
+  return "guest"
+}
+
 const cable = new CableServer({
   secret,
   path: PROTOCOL.defaultPath,
   pingIntervalMs: env.PING_INTERVAL_MS ? Number(env.PING_INTERVAL_MS) : undefined,
-  authenticate: env.REQUIRE_COOKIE ? sessionFromCookie : undefined,
+  authenticate,
   log,
 })
 
@@ -428,6 +440,15 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       if (!list) throw new HttpError(400, `"list" query parameter is required`)
       return sendJson(res, 200, lists.get(list)?.items ?? [])
     }
+    case "POST /tokens": {
+      // Issued tokens stay valid until /tokens/expire.
+      const token = `t${++tokensIssued}`
+      validTokens.add(token)
+      return sendJson(res, 200, { token })
+    }
+    case "POST /tokens/expire":
+      validTokens.clear()
+      return ok()
     case "POST /shed": {
       // The next `count` catch-up refetches of the list's page answer `status`, with `Retry-After` if given.
       const body = await readJsonBody(req)

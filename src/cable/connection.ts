@@ -5,7 +5,8 @@ import { debug } from "../log"
 import { reconnectDelay } from "./backoff"
 import { guardedWebSocket } from "./guarded_websocket"
 import { ConnectionMonitor, type Clock, systemClock } from "./monitor"
-import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
+import { SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
+import { refreshCredentials, refusalVerdict } from "./refusal"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
 
@@ -34,6 +35,8 @@ export class Connection {
   private wakeBackoff: (() => void) | null = null
   /** When the page last said the line may be back (online, visible, resumed); -Infinity before that. */
   private wokeAt = -Infinity
+  /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome; refresh before the next connect. */
+  private refusal = { authorizedBefore: false, retried: false, refreshFirst: false }
   readonly monitor: ConnectionMonitor
 
   constructor(
@@ -128,6 +131,10 @@ export class Connection {
     }
     const first = this.retries < 0
     this.retries++
+    if (this.refusal.refreshFirst) {
+      this.refusal.refreshFirst = false
+      await refreshCredentials(options.refreshCredentials)
+    }
     if (this.state == "stopped") return new Promise(() => {})
     try {
       const url = resolveCableUrl(options.url)
@@ -170,11 +177,19 @@ export class Connection {
       case "welcome":
         debug("welcome")
         this.welcomedAt = this.clock.now()
+        this.refusal = { authorizedBefore: true, retried: false, refreshFirst: false }
         this.setState("connected")
         return this.guard(() => this.delegate.welcomed())
       case "disconnect":
         debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
-        if (!frame.reconnect || frame.reason == DisconnectReason.unauthorized) return this.stop(frame.reason)
+        const verdict = refusalVerdict(frame, {
+          urlIsFunction: typeof options.url == "function",
+          authorizedBefore: this.refusal.authorizedBefore,
+          retriedRefusal: this.refusal.retried,
+        })
+        if (verdict == "stop") return this.stop(frame.reason)
+        // Credentials that worked before may only have expired: one more try, the URL read again after the app's hook.
+        if (verdict == "retry-fresh") this.refusal = { authorizedBefore: true, retried: true, refreshFirst: true }
         return this.drop(frame.reason || "remote")
       default:
         return this.guard(() => this.delegate.received(frame))

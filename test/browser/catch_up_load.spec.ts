@@ -2,7 +2,7 @@
 // credentials, a herd of pages after a restart, and big pages. Against the project's Node server.
 import { chromium, type Page } from "@playwright/test"
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../support/chromium"
-import { expect, test } from "./fixtures"
+import { addSource, expect, recordWire, test } from "./fixtures"
 
 let listCount = 0
 const newList = () => `load-${Date.now()}-${listCount++}`
@@ -152,5 +152,77 @@ test.describe("pages of unknown age", () => {
     await page.evaluate(() => history.back())
     await expect(page.locator("#items li")).toHaveText(["first visit", "written while away"], { timeout: 10_000 })
     expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
+  })
+})
+
+test.describe("expiring credentials", () => {
+  /** A page whose cable URL carries a token; `refresh` says whether the app's hook fetches a fresh one. */
+  async function openWithToken(page: Page, server: { app: string; control: string; post(path: string, body?: unknown): Promise<any> }, url: "function" | "fixed", refresh: boolean) {
+    const { token } = await server.post("/tokens")
+    await page.addInitScript(
+      ({ control, token, url, refresh }) => {
+        const w = window as any
+        w.token = token
+        w.refreshes = 0
+        w.TurboCableConfig = {
+          url: url == "function" ? () => `/cable?token=${w.token}` : `/cable?token=${token}`,
+          refreshCredentials: async () => {
+            w.refreshes++
+            if (refresh) w.token = (await (await fetch(`${control}/tokens`, { method: "POST" })).json()).token
+          },
+        }
+      },
+      { control: server.control, token, url, refresh },
+    )
+    await page.goto(`${server.app}/test/pages/blank.html`)
+  }
+
+  for (const refusal of ["unauthorized on reconnect", "token_expired on the open line"]) {
+    test(`a token URL function gets one fresh try after ${refusal}, the app's refresh hook first`, async ({ page, server }) => {
+      const wire = recordWire(page)
+      await openWithToken(page, server, "function", true)
+      const list = newList()
+      await addSource(page, server, list)
+      await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+
+      await server.post("/tokens/expire")
+      if (refusal.startsWith("unauthorized")) await server.post("/kill")
+      else await server.post("/disconnect", { reason: "token_expired", reconnect: false })
+
+      await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
+      await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /connected|caught-up/)
+      expect(await page.evaluate(() => (window as any).refreshes)).toBe(1)
+      const refusals = wire.received.filter((frame) => frame.type == "disconnect").map((frame) => frame.reason)
+      expect(refusals).toEqual(refusal.startsWith("unauthorized") ? ["unauthorized"] : ["token_expired"])
+      await server.post("/items", { list, text: "after the fresh token" })
+      await expect(page.locator("#items li")).toHaveText(["after the fresh token"])
+    })
+  }
+
+  test("a refusal of the fresh try stops the cable: two refusals, no loop", async ({ page, server }) => {
+    const wire = recordWire(page)
+    await openWithToken(page, server, "function", false)
+    await addSource(page, server, newList())
+    await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+    await server.post("/tokens/expire")
+    await server.post("/kill")
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
+    await page.waitForTimeout(3_000)
+    expect(wire.sockets).toHaveLength(3)
+    expect(await page.evaluate(() => (window as any).refreshes)).toBe(1)
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  })
+
+  test("a fixed URL that is refused stops after one attempt, as before", async ({ page, server }) => {
+    const wire = recordWire(page)
+    await openWithToken(page, server, "fixed", true)
+    await addSource(page, server, newList())
+    await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+    await server.post("/tokens/expire")
+    await server.post("/kill")
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
+    await page.waitForTimeout(3_000)
+    expect(wire.sockets).toHaveLength(2)
+    expect(await page.evaluate(() => (window as any).refreshes)).toBe(0)
   })
 })
