@@ -48,6 +48,7 @@ const catchUp = new CatchUp(
     backoff: options.backoff,
     maxAttempts: options.catchUpAttempts,
     settleTimeout: 2 * options.confirmTimeout,
+    spread: options.catchUpSpread,
   }),
   new LocalRenders(),
 )

@@ -181,6 +181,9 @@ interface Shed {
   retryAfter?: string
 }
 const shedding = new Map<string, Shed>()
+/** When each catch-up refetch reached the server (wall clock, ms): how a herd of pages spreads. */
+const refetchLog: Array<{ at: number; list: string }> = []
+const REFETCH_LOG_CAP = 100_000
 
 /** The shed answer for this request, if the list's next refetches are to be refused. */
 function shedAnswer(req: IncomingMessage, listName: string): Shed | null {
@@ -278,6 +281,7 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       return sendText(res, 400, "bad list name\n")
     }
     if (listName === "") return sendText(res, 404, "not found\n")
+    if (req.headers["x-turbo-cable-catch-up"] && refetchLog.length < REFETCH_LOG_CAP) refetchLog.push({ at: Date.now(), list: listName })
     const shed = shedAnswer(req, listName)
     if (shed) {
       res.writeHead(shed.status, {
@@ -440,6 +444,11 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       if (!list) throw new HttpError(400, `"list" query parameter is required`)
       return sendJson(res, 200, lists.get(list)?.items ?? [])
     }
+    case "GET /refetches":
+      return sendJson(res, 200, refetchLog)
+    case "POST /refetches/clear":
+      refetchLog.length = 0
+      return ok()
     case "POST /tokens": {
       // Issued tokens stay valid until /tokens/expire.
       const token = `t${++tokensIssued}`

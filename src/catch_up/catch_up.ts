@@ -5,6 +5,7 @@ import { debug } from "../log"
 import { LocalRenders } from "./local_renders"
 import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
+import { herdDelay } from "./policy"
 import { refetchVerdict, retryAfterDelay } from "./retry_after"
 
 /** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
@@ -48,6 +49,8 @@ export interface CatchUpSettings {
   maxAttempts: number
   /** Longest wait for subscriptions to confirm before catching up anyway (ms). */
   settleTimeout: number
+  /** A reconnect's refetch waits a random 0..spread ms, so pages dropped together do not ask in the same instant. */
+  spread: number
 }
 
 class GiveUp extends Error {}
@@ -98,6 +101,9 @@ export class CatchUp {
     this.host.holdMessages()
     this.host.catchingUp(reason)
     try {
+      // After a restart every page reconnects within the backoff's first window: spread their requests further.
+      // The app's own function decides its own timing.
+      if (reason == "reconnect" && typeof strategy != "function") await sleep(herdDelay(this.settings().spread))
       if (typeof strategy == "function") await strategy(reason)
       else if (strategy == "refresh") await this.turboRefresh()
       else await this.refetchAndMorph()
@@ -186,6 +192,8 @@ export class CatchUp {
     })
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function dispatch(name: string, detail: object, cancelable = false): boolean {
   return document.dispatchEvent(new CustomEvent(name, { detail, cancelable }))

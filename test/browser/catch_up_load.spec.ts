@@ -226,3 +226,31 @@ test.describe("expiring credentials", () => {
     expect(await page.evaluate(() => (window as any).refreshes)).toBe(0)
   })
 })
+
+test("after a mass reconnect the pages' refetches reach the server spread over a window, and all catch up", async ({ context, server }) => {
+  const pages: Page[] = []
+  const lists: string[] = []
+  for (let i = 0; i < 12; i++) {
+    const page = await context.newPage()
+    const list = newList()
+    await openLive(page, server.app, list)
+    pages.push(page)
+    lists.push(list)
+  }
+  try {
+    await server.post("/refetches/clear")
+    await server.post("/stop")
+    for (const list of lists) await server.post("/items", { list, text: "written while down" })
+    await server.post("/start")
+    const listeningAt = Date.now()
+    for (const page of pages) await expect(page.locator("#items li")).toHaveText(["written while down"], { timeout: 10_000 })
+    const refetches: Array<{ at: number }> = await (await fetch(`${server.control}/refetches`)).json()
+    expect(refetches).toHaveLength(12)
+    const times = refetches.map((r) => r.at).sort((a, b) => a - b)
+    // The backoff alone puts them within ~0.3 s; the spread (0-500 ms each) widens that.
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(350)
+    expect(times[times.length - 1] - listeningAt).toBeLessThan(3_000)
+  } finally {
+    for (const page of pages) await page.close()
+  }
+})
