@@ -7,6 +7,7 @@ import { LocalRenders } from "./catch_up/local_renders"
 import type { TurboMorph } from "./catch_up/morph"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
 import { catchUpReason } from "./catch_up/policy"
+import { trackScrolls } from "./catch_up/preserve"
 import { configure, options, type CableOptions } from "./config"
 import { debug } from "./log"
 import { speedUpDuplicateRemoval } from "./streams/duplicate_lookup"
@@ -97,6 +98,7 @@ export function catchUpNow(): void {
 export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
   trackPageAge()
+  trackScrolls()
   useSourceRegistry({
     attach: (identifier, source) => getCable().attach(identifier, source, contentRenderedAt()),
     detach: (identifier, source) => getCable().detach(identifier, source),

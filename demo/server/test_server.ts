@@ -340,13 +340,18 @@ function addItem(body: Record<string, unknown>): Item {
   const listName = requireString(body, "list")
   const text = typeof body.text === "string" ? body.text : ""
   const list = listFor(listName)
-  const item = { id: list.nextId++, text }
-  list.items.push(item)
-  if (body.broadcast !== false) {
-    cable.broadcast(
-      listName,
-      `<turbo-stream action="append" target="items"><template>${itemHtml(item)}</template></turbo-stream>`,
-    )
+  // `count` items at once ("{{i}}" in the text numbered), for big pages; one by default.
+  const count = typeof body.count === "number" && Number.isInteger(body.count) ? Math.min(Math.max(body.count, 1), MAX_BROADCAST_COUNT) : 1
+  let item!: Item
+  for (let i = 1; i <= count; i++) {
+    item = { id: list.nextId++, text: text.replaceAll("{{i}}", String(i)) }
+    list.items.push(item)
+    if (body.broadcast !== false) {
+      cable.broadcast(
+        listName,
+        `<turbo-stream action="append" target="items"><template>${itemHtml(item)}</template></turbo-stream>`,
+      )
+    }
   }
   return item
 }

@@ -124,6 +124,9 @@ export class CatchUp {
     this.localRenders.hold()
     try {
       const page = await this.fetchPage(url)
+      // Parsing a big page is a task of its own: the capture, morph and restore that follow must share one
+      // task (nothing the user does may land between them), and need not carry the parse too.
+      await nextTask()
       // The user may have navigated away while the page was in flight.
       if (location.href != url) return
       const state = captureUserState()
@@ -194,6 +197,7 @@ export class CatchUp {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const nextTask = () => sleep(0)
 
 function dispatch(name: string, detail: object, cancelable = false): boolean {
   return document.dispatchEvent(new CustomEvent(name, { detail, cancelable }))
