@@ -2,6 +2,7 @@
 // on first use with the options configured so far.
 import type { ConnectionState } from "./cable/status"
 import { contentRenderedAt, trackPageAge } from "./catch_up/page_age"
+import { trackScrolls } from "./catch_up/preserve"
 import { applyOptions, resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { adapters } from "./consumer/adapters"
 import type { Consumer } from "./consumer/consumer"
@@ -67,6 +68,7 @@ export function catchUpNow(): void {
 export function start(turboInstance: TurboLike): void {
   turbo = turboInstance
   trackPageAge()
+  trackScrolls()
   useSourceRegistry({
     attach: (identifier, source) => pageCable().attachSource(identifier, source),
     detach: (identifier, source) => pageCable().detachSource(identifier, source),

@@ -53,23 +53,27 @@ export class PageCable {
   constructor({ options = {}, clock = systemClock, WebSocket = globalThis.WebSocket, turbo, renderedAt, document = globalThis.document }: PageCableParts) {
     this.options = resolveOptions(options)
     this.status = new PageStatus(document ?? undefined)
-    const renderer = turbo ? new StreamRenderer(turbo) : null
+    // Past its bound the held queue is dropped, never applied out of turn: one more catch-up, fetched after the
+    // drop, brings every dropped message's effect with it.
+    const renderer = turbo ? new StreamRenderer(turbo, () => this.catchUp?.request("overflow")) : null
     const catchUp = (this.catchUp = turbo
       ? new CatchUp(
           {
             ready: () => this.cable.connection.state == "connected" && this.cable.subscriptions.settled,
+            connected: () => this.cable.connection.state == "connected",
             holdMessages: () => renderer!.hold(),
             releaseMessages: () => renderer!.release(),
             turbo,
-            caughtUp: () => {
-              if (this.status.state == "connected") this.status.publish({ state: "caught-up", previous: "connected" })
-            },
+            catchingUp: () => this.publishCatchUpState("catching-up"),
+            caughtUp: () => this.publishCatchUpState("caught-up"),
+            gaveUp: () => this.publishCatchUpState("connected"),
           },
           () => ({
             strategy: this.options.catchUp,
             backoff: this.options.backoff,
             maxAttempts: this.options.catchUpAttempts,
             settleTimeout: 2 * this.options.confirmTimeout,
+            spread: this.options.catchUpSpread,
           }),
           // The page's window hears its stream renders; outside a browser there are none to hold.
           new LocalRenders(document?.defaultView ?? new EventTarget()),
@@ -137,6 +141,13 @@ export class PageCable {
   /** Refetches and morphs the page now (or as the strategy says), holding live messages meanwhile. */
   catchUpNow(): void {
     this.catchUp?.request("connect")
+  }
+
+  /** Moves the page-wide state between connected, catching-up and caught-up; a dropped line's state stays. */
+  private publishCatchUpState(state: "catching-up" | "caught-up" | "connected"): void {
+    const previous = this.status.state
+    if (previous == state || !(previous == "connected" || previous == "catching-up" || previous == "caught-up")) return
+    this.status.publish({ state, previous })
   }
 
   private catchUpOnConnect(document: Document | null): boolean {

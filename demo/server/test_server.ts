@@ -1,8 +1,8 @@
 // The server the browser tests spawn: `tsx demo/server/test_server.ts`.
 //
 // Two HTTP servers on 127.0.0.1:
-//   app     — what the browser talks to: /cable, static files, /test/live/<list>
-//   control — JSON API the tests use to drive the app server (broadcast, stop, start, ...)
+//   app     — what the browser talks to: /cable, static files, /test/live/<list>, /test/cached/<list>
+//   control — JSON API the tests use to drive the app server (broadcast, stop, start, shed, tokens, ...)
 // Prints exactly one line to stdout once both listen: READY {"app":<port>,"control":<port>}
 // Nothing else goes to stdout, and logs go to stderr only with CABLE_LOG=1: a spawner that
 // stops reading a pipe would otherwise block this process on a full pipe.
@@ -174,6 +174,25 @@ function livePage(listName: string, morphRefresh = false): string {
   )
 }
 
+/** Catch-up refetches of a list's page answered with an error instead, as a server shedding load does. */
+interface Shed {
+  status: number
+  remaining: number
+  retryAfter?: string
+}
+const shedding = new Map<string, Shed>()
+/** When each catch-up refetch reached the server (wall clock, ms): how a herd of pages spreads. */
+const refetchLog: Array<{ at: number; list: string }> = []
+const REFETCH_LOG_CAP = 100_000
+
+/** The shed answer for this request, if the list's next refetches are to be refused. */
+function shedAnswer(req: IncomingMessage, listName: string): Shed | null {
+  const shed = shedding.get(listName)
+  if (!shed || !req.headers["x-turbo-cable-catch-up"]) return null
+  if (--shed.remaining <= 0) shedding.delete(listName)
+  return shed
+}
+
 // ---- app server ---------------------------------------------------------------------------
 
 /** Used only with REQUIRE_COOKIE; otherwise every connection is a distinct guest. */
@@ -191,11 +210,23 @@ function sessionFromCookie(req: IncomingMessage): string | null {
  *  `echo:<room>` (room "forbidden" is rejected); `perform("speak", {text})` broadcasts `{text, from}` to it. */
 const ECHO_CHANNEL = "EchoChannel"
 
+/** Short-lived tokens for the expiring-credentials tests: issued and expired through the control API. */
+const validTokens = new Set<string>()
+let tokensIssued = 0
+
+/** A `?token=` on the cable URL must be valid (else `unauthorized`); without one, the usual rules. */
+function authenticate(req: IncomingMessage): string | null {
+  const token = new URL(req.url ?? "/", "http://localhost").searchParams.get("token")
+  if (token !== null) return validTokens.has(token) ? `token-${token}` : null
+  if (env.REQUIRE_COOKIE) return sessionFromCookie(req)
+  return "guest"
+}
+
 const cable = new CableServer({
   secret,
   path: PROTOCOL.defaultPath,
   pingIntervalMs: env.PING_INTERVAL_MS ? Number(env.PING_INTERVAL_MS) : undefined,
-  authenticate: env.REQUIRE_COOKIE ? sessionFromCookie : undefined,
+  authenticate,
   channels: {
     [ECHO_CHANNEL]: ({ room }) => (typeof room === "string" && room !== "" && room !== "forbidden" ? `echo:${room}` : null),
   },
@@ -279,8 +310,11 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
   if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const headOnly = req.method === "HEAD"
 
-  const livePrefix = "/test/live/"
+  // /test/cached/<list> is the same page with headers that let the browser keep it in its HTTP cache (and in
+  // the back/forward cache, which skips no-store pages): a back navigation may show a copy of any age.
+  const livePrefix = pathname.startsWith("/test/cached/") ? "/test/cached/" : "/test/live/"
   if (pathname.startsWith(livePrefix)) {
+    const cacheable = livePrefix == "/test/cached/"
     let listName: string
     try {
       listName = decodeURIComponent(pathname.slice(livePrefix.length))
@@ -288,9 +322,20 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       return sendText(res, 400, "bad list name\n")
     }
     if (listName === "") return sendText(res, 404, "not found\n")
+    if (req.headers["x-turbo-cable-catch-up"] && refetchLog.length < REFETCH_LOG_CAP) refetchLog.push({ at: Date.now(), list: listName })
+    const shed = shedAnswer(req, listName)
+    if (shed) {
+      res.writeHead(shed.status, {
+        ...commonHeaders(),
+        ...(shed.retryAfter === undefined ? {} : { "Retry-After": shed.retryAfter }),
+        "Content-Type": "text/plain; charset=utf-8",
+      })
+      return void res.end(`shedding load (${shed.status})\n`)
+    }
     const body = livePage(listName, searchParams.get("refresh") == "morph")
     res.writeHead(200, {
       ...commonHeaders(),
+      ...(cacheable ? { "Cache-Control": "private, max-age=600" } : {}),
       "Content-Type": CONTENT_TYPES[".html"],
       "Content-Length": Buffer.byteLength(body),
     })
@@ -336,13 +381,18 @@ function addItem(body: Record<string, unknown>): Item {
   const listName = requireString(body, "list")
   const text = typeof body.text === "string" ? body.text : ""
   const list = listFor(listName)
-  const item = { id: list.nextId++, text }
-  list.items.push(item)
-  if (body.broadcast !== false) {
-    cable.broadcast(
-      listName,
-      `<turbo-stream action="append" target="items"><template>${itemHtml(item)}</template></turbo-stream>`,
-    )
+  // `count` items at once ("{{i}}" in the text numbered), for big pages; one by default.
+  const count = typeof body.count === "number" && Number.isInteger(body.count) ? Math.min(Math.max(body.count, 1), MAX_BROADCAST_COUNT) : 1
+  let item!: Item
+  for (let i = 1; i <= count; i++) {
+    item = { id: list.nextId++, text: text.replaceAll("{{i}}", String(i)) }
+    list.items.push(item)
+    if (body.broadcast !== false) {
+      cable.broadcast(
+        listName,
+        `<turbo-stream action="append" target="items"><template>${itemHtml(item)}</template></turbo-stream>`,
+      )
+    }
   }
   return item
 }
@@ -439,6 +489,29 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       const list = url.searchParams.get("list")
       if (!list) throw new HttpError(400, `"list" query parameter is required`)
       return sendJson(res, 200, lists.get(list)?.items ?? [])
+    }
+    case "GET /refetches":
+      return sendJson(res, 200, refetchLog)
+    case "POST /refetches/clear":
+      refetchLog.length = 0
+      return ok()
+    case "POST /tokens": {
+      // Issued tokens stay valid until /tokens/expire.
+      const token = `t${++tokensIssued}`
+      validTokens.add(token)
+      return sendJson(res, 200, { token })
+    }
+    case "POST /tokens/expire":
+      validTokens.clear()
+      return ok()
+    case "POST /shed": {
+      // The next `count` catch-up refetches of the list's page answer `status`, with `Retry-After` if given.
+      const body = await readJsonBody(req)
+      const status = typeof body.status === "number" ? body.status : 429
+      const count = typeof body.count === "number" ? body.count : 1
+      const retryAfter = body.retryAfter === undefined ? undefined : String(body.retryAfter)
+      shedding.set(requireString(body, "list"), { status, remaining: count, retryAfter })
+      return ok()
     }
     case "POST /reset":
       lists.clear()

@@ -7,8 +7,9 @@ import type { Clock } from "./clock"
 import { guardedWebSocket } from "./guarded_websocket"
 import { ConnectionMonitor } from "./monitor"
 import { PageExit } from "./page_exit"
+import { SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
 import { probeUrl, serverAnswers } from "./reachability"
-import { DisconnectReason, SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame, type ServerFrame } from "./protocol"
+import { refreshCredentials, refusalVerdict } from "./refusal"
 import type { ConnectionState, StateChange } from "./status"
 import { resolveCableUrl } from "./url"
 
@@ -30,7 +31,7 @@ export interface ConnectionDelegate {
 /** What the connection reads of the options, as it goes (the URL at every connect). */
 export type ConnectionSettings = Pick<
   CableOptions,
-  "url" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
+  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
 >
 
 export class Connection {
@@ -47,6 +48,8 @@ export class Connection {
   private lastAttemptFailed = false
   private attemptOpened = false
   private pageExit: PageExit | undefined
+  /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome; refresh before the next connect. */
+  private refusal = { authorizedBefore: false, retried: false, refreshFirst: false }
   readonly monitor: ConnectionMonitor
   private readonly WebSocket: typeof WebSocket
 
@@ -151,6 +154,10 @@ export class Connection {
     this.attemptOpened = false
     const first = this.retries < 0
     this.retries++
+    if (this.refusal.refreshFirst) {
+      this.refusal.refreshFirst = false
+      await refreshCredentials(this.options.refreshCredentials)
+    }
     if (this.state == "stopped") return new Promise(() => {})
     try {
       const url = resolveCableUrl(this.options.url)
@@ -212,11 +219,19 @@ export class Connection {
       case "welcome":
         debug("welcome")
         this.welcomedAt = this.clock.now()
+        this.refusal = { authorizedBefore: true, retried: false, refreshFirst: false }
         this.setState("connected")
         return this.guard(() => this.delegate.welcomed())
       case "disconnect":
         debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
-        if (!frame.reconnect || frame.reason == DisconnectReason.unauthorized) return this.stop(frame.reason)
+        const verdict = refusalVerdict(frame, {
+          urlIsFunction: typeof this.options.url == "function",
+          authorizedBefore: this.refusal.authorizedBefore,
+          retriedRefusal: this.refusal.retried,
+        })
+        if (verdict == "stop") return this.stop(frame.reason)
+        // Credentials that worked before may only have expired: one more try, the URL read again after the app's hook.
+        if (verdict == "retry-fresh") this.refusal = { authorizedBefore: true, retried: true, refreshFirst: true }
         return this.drop(frame.reason || "remote")
       default:
         return this.guard(() => this.delegate.received(frame))

@@ -6,6 +6,7 @@ export type ConnectionState =
   | "connected" // welcomed by the server
   | "disconnected" // the line dropped; a retry is scheduled
   | "reconnecting" // a retry is under way
+  | "catching-up" // connected, and the page is being refetched: it may still miss what happened while away
   | "caught-up" // connected, and the page was refetched after a reconnect: nothing missed is missing
   | "stopped" // the server refused us for good (unauthorized, reconnect: false) or the app stopped the cable
 

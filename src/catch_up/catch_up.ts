@@ -6,9 +6,11 @@ import { debug } from "../log"
 import { LocalRenders } from "./local_renders"
 import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
+import { herdDelay } from "./policy"
+import { refetchVerdict, retryAfterDelay } from "./retry_after"
 
-/** Why a catch-up runs. */
-export type CatchUpReason = "reconnect" | "stale-page" | "connect"
+/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
+export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
 
 /** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
 export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
@@ -18,7 +20,7 @@ export const CatchUpEvent = {
   before: "turbo-cable:before-catch-up",
   /** The page is current again. `detail: {reason, strategy, duration}`. */
   caughtUp: "turbo-cable:caught-up",
-  /** The catch-up gave up (a 4xx, a redirect away, or retries spent). `detail: {reason, error}`. */
+  /** The catch-up gave up (a 4xx other than 408/429, a redirect away, or retries spent). `detail: {reason, error}`. */
   failed: "turbo-cable:catch-up-failed",
 } as const
 
@@ -29,20 +31,27 @@ const REFETCH_TIMEOUT = 10_000
 export interface CatchUpHost {
   /** True when every subscription that should be confirmed is: a refetch now misses nothing. */
   ready(): boolean
+  /** True while the socket is welcomed: a server that sheds load is asked again for as long as this holds. */
+  connected(): boolean
   /** Hold incoming messages / apply the held ones in order. */
   holdMessages(): void
   releaseMessages(): void
   turbo(): TurboMorph & { session?: { refresh?(url: string): void } }
+  /** A catch-up started (the page shows `catching-up`), succeeded, or gave up. */
+  catchingUp(reason: CatchUpReason): void
   caughtUp(reason: CatchUpReason): void
+  gaveUp(reason: CatchUpReason): void
 }
 
 export interface CatchUpSettings {
   strategy: CatchUpStrategy
   backoff: BackoffPolicy
-  /** Attempts at a refetch that failed on the network or with a 5xx. */
+  /** Attempts at a refetch that failed on the network or with a 5xx other than 503. */
   maxAttempts: number
   /** Longest wait for subscriptions to confirm before catching up anyway (ms). */
   settleTimeout: number
+  /** A reconnect's refetch waits a random 0..spread ms, so pages dropped together do not ask in the same instant. */
+  spread: number
 }
 
 class GiveUp extends Error {}
@@ -92,7 +101,11 @@ export class CatchUp {
     const started = this.clock.now()
     debug("catching up:", reason, strategyName)
     this.host.holdMessages()
+    this.host.catchingUp(reason)
     try {
+      // After a restart every page reconnects within the backoff's first window: spread their requests further.
+      // The app's own function decides its own timing.
+      if (reason == "reconnect" && typeof strategy != "function") await sleep(this.clock, herdDelay(this.settings().spread))
       if (typeof strategy == "function") await strategy(reason)
       else if (strategy == "refresh") await this.turboRefresh()
       else await this.refetchAndMorph()
@@ -101,6 +114,7 @@ export class CatchUp {
       dispatch(CatchUpEvent.caughtUp, { reason, strategy: strategyName, duration: this.clock.now() - started })
     } catch (error) {
       this.host.releaseMessages()
+      this.host.gaveUp(reason)
       debug("catch-up failed:", error)
       dispatch(CatchUpEvent.failed, { reason, error: error instanceof Error ? error.message : String(error) })
     }
@@ -112,6 +126,9 @@ export class CatchUp {
     this.localRenders.hold()
     try {
       const page = await this.fetchPage(url)
+      // Parsing a big page is a task of its own: the capture, morph and restore that follow must share one
+      // task (nothing the user does may land between them), and need not carry the parse too.
+      await nextTask()
       // The user may have navigated away while the page was in flight.
       if (location.href != url) return
       const state = captureUserState()
@@ -124,7 +141,11 @@ export class CatchUp {
 
   private async fetchPage(url: string): Promise<Document> {
     const { maxAttempts, backoff } = this.settings()
-    for (let attempt = 0; ; attempt++) {
+    // Faults (the network, a 5xx) spend attempts; a server shedding load (429, 503, 408) spends none while the
+    // cable is connected: it will answer, and until it does the page is stale.
+    let faults = 0
+    for (let tries = 0; ; tries++) {
+      let delay: number
       // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
       const abort = new AbortController()
       const timer = this.clock.setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
@@ -138,18 +159,26 @@ export class CatchUp {
         if (response.redirected && new URL(response.url).pathname != new URL(url).pathname) {
           throw new GiveUp(`the page now redirects to ${response.url}`)
         }
-        if (response.status >= 400 && response.status < 500) throw new GiveUp(`the page answered ${response.status}`)
-        if (!response.ok) throw new Error(`the page answered ${response.status}`)
-        if (!/html/.test(response.headers.get("content-type") ?? "")) throw new GiveUp("the page is not HTML")
-        return new DOMParser().parseFromString(await response.text(), "text/html")
+        const verdict = refetchVerdict(response.status)
+        if (verdict == "give-up") throw new GiveUp(`the page answered ${response.status}`)
+        if (verdict == "retry") throw new Error(`the page answered ${response.status}`)
+        if (verdict == "wait") {
+          // Off the cable, a refusal counts as a fault: the next reconnect catches up anyway.
+          if (!this.host.connected()) throw new Error(`the page answered ${response.status}`)
+          delay = retryAfterDelay(response.headers.get("retry-after"), this.clock.now()) ?? reconnectDelay(tries, backoff)
+          debug(`the page answered ${response.status}, asking again in ${Math.round(delay)} ms`)
+        } else {
+          if (!/html/.test(response.headers.get("content-type") ?? "")) throw new GiveUp("the page is not HTML")
+          return new DOMParser().parseFromString(await response.text(), "text/html")
+        }
       } catch (error) {
-        if (error instanceof GiveUp || attempt + 1 >= maxAttempts) throw error
-        const delay = reconnectDelay(attempt, backoff)
+        if (error instanceof GiveUp || ++faults >= maxAttempts) throw error
+        delay = reconnectDelay(tries, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
-        await sleep(this.clock, delay)
       } finally {
         this.clock.clearTimeout(timer)
       }
+      await sleep(this.clock, delay)
     }
   }
 
@@ -169,6 +198,9 @@ export class CatchUp {
     })
   }
 }
+
+/** Lets the browser paint and handle input between the long parts of a big page's catch-up. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 function dispatch(name: string, detail: object, cancelable = false): boolean {
   return globalThis.document?.dispatchEvent(new CustomEvent(name, { detail, cancelable })) ?? true

@@ -7,10 +7,31 @@ let renderedAt = initialRenderTime()
 let settled = false
 let lastVisitAction: string | undefined
 
-function initialRenderTime(): number {
-  const navigation = performance.getEntriesByType?.("navigation")[0] as PerformanceNavigationTiming | undefined
+/** The navigation timing fields that tell a document fetched now from one read out of the HTTP cache. */
+export interface DocumentTiming {
+  responseStart?: number
+  transferSize?: number
+  decodedBodySize?: number
+  deliveryType?: string
+}
+
+/**
+ * When the server rendered the document (ms since `timeOrigin`), or -Infinity when the browser read it from
+ * its HTTP cache: a back navigation to a page the back/forward cache could not keep shows the copy of the
+ * first visit, and `responseStart` is then only when the cache was read. Read from the cache means
+ * `deliveryType` "cache" (Chromium 109+), or no bytes transferred for a non-empty body. A 304 transfers its
+ * headers: the server has just vouched for the copy, so it counts as fresh.
+ */
+export function documentRenderTime(timing: DocumentTiming | undefined): number {
+  if (!timing) return 0
+  if (timing.deliveryType == "cache" || (timing.transferSize === 0 && (timing.decodedBodySize ?? 0) > 0)) return -Infinity
   // The first byte of the response arrived just after the server rendered it.
-  return performance.timeOrigin + (navigation?.responseStart || 0)
+  return timing.responseStart || 0
+}
+
+function initialRenderTime(): number {
+  const navigation = performance.getEntriesByType?.("navigation")[0] as DocumentTiming | undefined
+  return performance.timeOrigin + documentRenderTime(navigation)
 }
 
 function settleSoon(): void {

@@ -22,3 +22,11 @@ export function catchUpReason({ again, renderedAt, now }: Confirmation, policy: 
   if (now - renderedAt >= policy.catchUpAfter) return "stale-page"
   return null
 }
+
+/**
+ * The random wait before a reconnect's refetch (ms), uniform over [0, spread): a server restart drops every
+ * page at once, and the backoff's jitter alone puts their refetches within ~0.3 s of each other.
+ */
+export function herdDelay(spread: number, random: () => number = Math.random): number {
+  return Math.max(0, spread) * random()
+}

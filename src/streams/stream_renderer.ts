@@ -4,6 +4,13 @@
 import { debug } from "../log"
 import { streamHtml } from "./stream_html"
 
+/**
+ * The most messages held while the page catches up. A catch-up that waits out a server's Retry-After may
+ * hold for a minute; a busy stream must not grow the page's memory without end. 10,000 typical messages
+ * are a few MB.
+ */
+export const MAX_HELD_MESSAGES = 10_000
+
 /** The part of Turbo that applies stream messages. */
 export interface StreamSink {
   renderStreamMessage(html: string): void
@@ -15,11 +22,25 @@ export class StreamRenderer {
   /** True while the page catches up: messages wait, and are applied in order afterwards. */
   private holding = false
 
-  constructor(private readonly sink: () => StreamSink) {}
+  /**
+   * `overflowed` is called when the held messages pass `maxHeld` and are dropped: applying them early would
+   * let the morph undo them, and skipping them silently would lose them, so the caller catches up once more
+   * from a refetch made after the drop, which carries their effect.
+   */
+  constructor(
+    private readonly sink: () => StreamSink,
+    private readonly overflowed: () => void = () => {},
+    private readonly maxHeld: number = MAX_HELD_MESSAGES,
+  ) {}
 
   render(message: unknown): void {
     const html = streamHtml(message)
     if (html === null) return debug("message ignored, not a Turbo Stream:", message)
+    if (this.holding && this.pending.length >= this.maxHeld) {
+      debug(`more than ${this.maxHeld} messages held: dropped, the page catches up again`)
+      this.pending = []
+      this.overflowed()
+    }
     this.pending.push(html)
     if (!this.holding && !this.flushScheduled) {
       this.flushScheduled = true

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { catchUpReason } from "../../src/catch_up/policy"
+import { catchUpReason, herdDelay } from "../../src/catch_up/policy"
 
 const policy = { catchUpAfter: 1_500, onConnect: false }
 
@@ -20,5 +20,18 @@ describe("catchUpReason", () => {
 
   it("catches up on every first confirmation when the page asks", () => {
     expect(catchUpReason({ again: false, renderedAt: 10_000, now: 10_001 }, { ...policy, onConnect: true })).toBe("connect")
+  })
+})
+
+describe("herdDelay", () => {
+  it("spreads a reconnect's refetch uniformly over the window", () => {
+    expect(herdDelay(500, () => 0)).toBe(0)
+    expect(herdDelay(500, () => 0.5)).toBe(250)
+    expect(herdDelay(500, () => 0.999)).toBeCloseTo(499.5)
+  })
+
+  it("waits nothing when the window is turned off", () => {
+    expect(herdDelay(0, () => 0.7)).toBe(0)
+    expect(herdDelay(-5, () => 0.7)).toBe(0)
   })
 })

@@ -119,6 +119,26 @@ module Lists
     end
   end
 
+  # The next `count` catch-up refetches of the list's page answer `status` (a server shedding load).
+  def shed(name, status, count, retry_after)
+    key = "shed:#{name}"
+    redis.del(key)
+    redis.mapped_hmset(key, { "status" => status, "remaining" => count, "retry_after" => retry_after.to_s })
+  end
+
+  # The refusal this refetch gets, if any; shared by every process through Redis.
+  def take_shed(name)
+    key = "shed:#{name}"
+    remaining = redis.hincrby(key, "remaining", -1)
+    if remaining < 0
+      redis.del(key)
+      return nil
+    end
+    shed = redis.hgetall(key)
+    redis.del(key) if remaining == 0
+    shed
+  end
+
   def item_html(item)
     %(<li id="item_#{item["id"]}">#{ERB::Util.h(item["text"])}</li>)
   end
@@ -148,6 +168,10 @@ end
 class ListsController < ApplicationController
   def show
     name = params[:name]
+    if request.headers["X-Turbo-Cable-Catch-Up"] && (shed = Lists.take_shed(name))
+      response.headers["Retry-After"] = shed["retry_after"] unless shed["retry_after"].to_s.empty?
+      return head(shed["status"].to_i)
+    end
     items = Lists.items(name)
     h = ERB::Util.method(:h)
     signed = Turbo.signed_stream_verifier.generate(name)
@@ -242,6 +266,13 @@ class ItemsController < ApplicationController
   end
 end
 
+class ShedsController < ApplicationController
+  def create
+    Lists.shed(params[:name], params.require(:status).to_i, (params[:count] || 1).to_i, params[:retry_after])
+    head :no_content
+  end
+end
+
 class HealthController < ApplicationController
   def show
     render plain: "ok #{ENV["CONFORMANCE_SERVER"]}"
@@ -262,4 +293,5 @@ Conformance::Application.routes.draw do
   get "/records/landed", to: "records#landed"
   match "/records/:id", to: "records#change", via: [:delete, :patch, :put]
   get "/channels", to: "channels#show"
+  post "/lists/:name/shed", to: "sheds#create", constraints: { name: /[^\/]+/ }
 end
