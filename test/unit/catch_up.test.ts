@@ -83,7 +83,7 @@ describe("CatchUp", () => {
     for (let n = 1; n <= 3; n++) second.receive({ identifier: A, message: stream(n) })
     await settle()
     expect(rendered).toEqual([])
-    expect(page.handle.state).toBe("connected")
+    expect(page.handle.state).toBe("catching-up")
     runs[0].finish()
     await settle()
     expect(rendered.join("")).toBe(stream(1) + stream(2) + stream(3))
