@@ -295,3 +295,32 @@ test("a catch-up of a 5,000-message page keeps the draft, focus, selection and s
   const longest = Math.max(0, ...(await page.evaluate(() => (window as any).longTasks as number[])))
   expect(longest).toBeLessThan(300)
 })
+
+test("live messages held past the bound during a long catch-up are not lost: one more catch-up brings them, in order", async ({ page, server }) => {
+  test.setTimeout(120_000)
+  const list = newList()
+  await openLive(page, server.app, list)
+  const refetches = refetchTimes(page)
+  // The first refetch is answered with the page as it was before the writes, and only later: a slow page.
+  let release!: () => void
+  const held = new Promise<void>((done) => (release = done))
+  let first = true
+  await page.route(`**/test/live/${list}`, async (route) => {
+    if (!route.request().headers()["x-turbo-cable-catch-up"] || !first) return route.continue()
+    first = false
+    const response = await route.fetch()
+    await held
+    await route.fulfill({ response })
+  })
+  await server.post("/kill")
+  await expect.poll(() => refetches.length, { timeout: 10_000 }).toBe(1)
+  // 12,000 writes, stored and broadcast as a real app does: more than the 10,000 the page holds.
+  await server.post("/items", { list, text: "message {{i}}", count: 12_000 })
+  await page.waitForTimeout(2_000)
+  release()
+  await expect(page.locator("#items li")).toHaveCount(12_000, { timeout: 60_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  expect(refetches).toHaveLength(2)
+  const texts = await page.locator("#items li").evaluateAll((items) => items.map((li) => li.textContent))
+  expect(texts).toEqual(Array.from({ length: 12_000 }, (_, i) => `message ${i + 1}`))
+})
