@@ -29,6 +29,23 @@ export interface PageSpec {
   items?: Array<{ id: number; text: string }>
   /** Extra markup for <head>. */
   head?: string
+  /** Extra markup at the start of <body> (a draft field, say). */
+  body?: string
+}
+
+/** Options of a live page, for the catch-up scenarios. */
+export interface LiveOptions {
+  /** Extra markup for <head> (a config script, the turbo-rails refresh workaround). */
+  head?: string
+  /** Extra markup at the start of <body>. */
+  body?: string
+}
+
+/** One request for a live page, as the server saw it: how a herd of pages spreads its refetches. */
+export interface LiveRequest {
+  at: number
+  page: string
+  list: string
 }
 
 /** Catch-up meta for the live pages: turbo-cable refetches and morphs after a reconnect (others ignore it). */
@@ -51,6 +68,9 @@ export class BenchWeb {
   private readonly specs = new Map<string, { page: PageId; spec: PageSpec }>()
   private readonly signatures = new Map<string, string>()
   private nextToken = 1
+  private readonly liveOptions = new Map<string, LiveOptions>()
+  /** Every live page request (wall clock, ms); the harness clears it. */
+  readonly liveRequests: LiveRequest[] = []
 
   private constructor(
     private readonly server: Server,
@@ -89,7 +109,8 @@ export class BenchWeb {
    * A server-rendered page of `list` like the test server's /test/live/<list>: one source for the list and
    * its current items, rendered afresh at every request (so a refetch after a reconnect sees new items).
    */
-  liveUrl(page: PageId, list: string): string {
+  liveUrl(page: PageId, list: string, options?: LiveOptions): string {
+    if (options) this.liveOptions.set(list, options)
     return `${this.origin}/live/${encodeURIComponent(page)}/${encodeURIComponent(list)}`
   }
 
@@ -106,6 +127,7 @@ export class BenchWeb {
       HEAD: spec.head ?? "",
       SOURCES: (spec.sources ?? []).map(sourceHtml).join("\n"),
       ITEMS: (spec.items ?? []).map(itemHtml).join(""),
+      BODY: spec.body ?? "",
     }
     return this.templates[page].replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? "")
   }
@@ -125,8 +147,10 @@ export class BenchWeb {
       if (!(page in this.templates)) return notFound(res)
       let signed = this.signatures.get(list)
       if (!signed) this.signatures.set(list, (signed = await this.cable.sign(list)))
+      this.liveRequests.push({ at: Date.now(), page, list })
       const items = await this.cable.items(list)
-      return send(res, CONTENT_TYPES[".html"], this.render(page, { sources: [signed], items, head: LIVE_HEAD }))
+      const extra = this.liveOptions.get(list) ?? {}
+      return send(res, CONTENT_TYPES[".html"], this.render(page, { sources: [signed], items, head: LIVE_HEAD + (extra.head ?? ""), body: extra.body }))
     }
     const file = staticFile(pathname)
     if (!file) return notFound(res)
