@@ -189,6 +189,8 @@ test.describe("expiring credentials", () => {
       if (refusal.startsWith("unauthorized")) await server.post("/kill")
       else await server.post("/disconnect", { reason: "token_expired", reconnect: false })
 
+      // The hook runs once the page has seen the refusal: before that, the old line's state would pass the checks below.
+      await expect.poll(() => page.evaluate(() => (window as any).refreshes), { timeout: 10_000 }).toBe(1)
       await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
       await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /connected|caught-up/)
       expect(await page.evaluate(() => (window as any).refreshes)).toBe(1)
