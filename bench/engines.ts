@@ -14,6 +14,7 @@ import { launchEngine } from "../test/engines/driver/launch"
 import { signal } from "../test/engines/driver/processes"
 import { BENCH_ROOT, buildPageBundles } from "./support/bundles"
 import { CableServer } from "./support/server"
+import { withSection } from "./support/kept_sections"
 import { BenchWeb } from "./support/web"
 
 type Client = "turbo-cable" | "turbo-rails"
@@ -177,12 +178,8 @@ async function main() {
   console.log(markdown)
   const file = resolve(BENCH_ROOT, "RESULTS.md")
   const results = await readFile(file, "utf8")
-  const section = `${START}\n## Reconnect in every engine${label ? ` (${label})` : ""}\n\n${describe(started)}\n\n${markdown}\n${END}`
-  await writeFile(file, results.includes(START) ? results.replace(new RegExp(`${START}[\\s\\S]*${END}`), section) : `${results.trimEnd()}\n\n${section}\n`)
+  await writeFile(file, withSection(results, "engines", `## Reconnect in every engine${label ? ` (${label})` : ""}\n\n${describe(started)}\n\n${markdown}`))
 }
-
-export const START = "<!-- engines:start -->"
-export const END = "<!-- engines:end -->"
 
 function describe(started: number): string {
   return (

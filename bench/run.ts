@@ -23,6 +23,7 @@ import { chartOf, resultsMarkdown, type Report } from "./support/report"
 import { textTable } from "./support/results"
 import { CableServer } from "./support/server"
 import { BenchWeb } from "./support/web"
+import { keepSections } from "./support/kept_sections"
 
 const SCENARIOS: Record<ScenarioId, (bench: Bench) => Promise<ScenarioResult>> = {
   size,
@@ -68,7 +69,8 @@ async function writeReport(report: Report, complete: boolean): Promise<string[]>
     ? [resolve(BENCH_ROOT, "RESULTS.md"), resolve(BENCH_ROOT, "chart.svg"), resolve(OUT_DIR, "results.json")]
     : [resolve(OUT_DIR, "RESULTS.partial.md"), resolve(OUT_DIR, "chart.partial.svg"), resolve(OUT_DIR, "results.partial.json")]
   await mkdir(OUT_DIR, { recursive: true })
-  await writeFile(files[0], resultsMarkdown(report))
+  // bench/engines.ts's section of RESULTS.md is kept.
+  await writeFile(files[0], keepSections(resultsMarkdown(report), await readFile(files[0], "utf8").catch(() => "")))
   await writeFile(files[1], chartOf(report))
   // Infinity (a timeout) survives the round trip through --render as a string.
   await writeFile(files[2], JSON.stringify({ complete, report }, (_, value) => (value === Infinity ? "Infinity" : value), 1))
