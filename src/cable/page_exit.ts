@@ -20,27 +20,20 @@ export const LEAVE_GRACE = 1_000
 
 export class PageExit {
   private leavingAt = -Infinity
-  private readonly listeners: Array<[string, EventListener]>
 
+  /** Listens for the page's lifetime: the connection it serves lives as long as the page. */
   constructor(
     onExit: () => void,
     private readonly clock: Clock,
   ) {
-    this.listeners = [
-      ["beforeunload", () => (this.leavingAt = this.clock.now())],
-      ["pagehide", (event) => !(event as PageTransitionEvent).persisted && onExit()],
-      ["pageshow", () => (this.leavingAt = -Infinity)],
-    ]
-    for (const [name, listener] of this.listeners) window.addEventListener(name, listener)
+    window.addEventListener("beforeunload", () => (this.leavingAt = this.clock.now()))
+    window.addEventListener("pagehide", (event) => !event.persisted && onExit())
+    window.addEventListener("pageshow", () => (this.leavingAt = -Infinity))
   }
 
   /** Resolves when a reconnect may go ahead: at once, unless the page said it is leaving within LEAVE_GRACE. */
   settled(): Promise<void> {
     const wait = this.leavingAt + LEAVE_GRACE - this.clock.now()
     return wait > 0 ? sleep(this.clock, wait) : Promise.resolve()
-  }
-
-  dispose(): void {
-    for (const [name, listener] of this.listeners) window.removeEventListener(name, listener)
   }
 }
