@@ -65,8 +65,9 @@ test("a dropped socket is replaced and every subscription sent again after the w
   await addSource(page, server, "dropped-b")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2)
   await server.post("/kill")
+  // Until the page sees the kill, the old socket's sources still say connected: wait for the new socket first.
+  await expect.poll(() => wire.sockets.length, { timeout: 10_000 }).toBe(2)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2, { timeout: 10_000 })
-  expect(wire.sockets).toHaveLength(2)
   expect(commandsSent(wire, "subscribe")).toHaveLength(4)
   await expect.poll(() => server.subscriptions("dropped-a")).toBe(1)
 })

@@ -2,25 +2,17 @@
 // 429 / 503 with Retry-After (or 404) by the Rails app itself (test/conformance/rails_app, POST
 // /lists/:name/shed), as a rate limiter in front of a deploy would. Servers as in rails.spec.ts.
 import { expect, test, type Page } from "@playwright/test"
-import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { railsForSpecFile } from "../support/rails_server"
 
 const A = 0
 const B = 1
-let rails: RailsServers
 
 test.describe.configure({ timeout: 90_000 })
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000)
-  rails = await startRailsServers({ servers: 2 })
-})
-
-test.afterAll(async () => {
-  await rails?.stopAll()
-})
+const rails = railsForSpecFile(test, 2)
 
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status != testInfo.expectedStatus && rails) for (const server of [A, B]) console.log(rails.logTail(server))
+  if (testInfo.status != testInfo.expectedStatus) for (const server of [A, B]) console.log(rails.logTail(server))
 })
 
 let listCount = 0

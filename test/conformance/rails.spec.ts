@@ -4,26 +4,16 @@
 // and the connection is authenticated by a signed cookie. What is asserted is what the user sees: the
 // list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
-import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { railsForSpecFile } from "../support/rails_server"
 import { appendSource } from "../support/sources"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 
 const A = 0
 const B = 1
-let rails: RailsServers
 
 test.describe.configure({ timeout: 90_000 })
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000)
-  const started = Date.now()
-  rails = await startRailsServers({ servers: 2 })
-  console.log(`rails: redis + 2 puma processes up in ${Date.now() - started} ms (boots: A ${rails.bootTimes(A)} ms, B ${rails.bootTimes(B)} ms)`)
-})
-
-test.afterAll(async () => {
-  await rails?.stopAll()
-})
+const rails = railsForSpecFile(test, 2)
 
 // A failure reports what the pages saw and what the servers logged.
 test.afterEach(async ({}, testInfo) => {
@@ -44,7 +34,7 @@ test.afterEach(async ({}, testInfo) => {
         frames.map((f) => `  ${time(f.at)} #${f.socket} ${f.way} ${JSON.stringify(f.data).slice(0, 200)}`).join("\n"),
     )
   }
-  if (rails) for (const server of [A, B]) console.log(rails.logTail(server))
+  for (const server of [A, B]) console.log(rails.logTail(server))
 })
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))

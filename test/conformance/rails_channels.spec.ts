@@ -2,26 +2,18 @@
 // socket (turbo-rails' `cable.subscribeTo`, and a channel file importing @rails/actioncable through an
 // import map), and turbo-rails' `_method` encoding followed by a scaffold's `redirect_to`.
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
-import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { railsForSpecFile } from "../support/rails_server"
 import { callKinds, connectedCalls, received, subscribeTo } from "../support/channels"
 
-let rails: RailsServers
 let roomCount = 0
 const newRoom = () => `room-${Date.now()}-${roomCount++}`
 
 test.describe.configure({ timeout: 90_000 })
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000)
-  rails = await startRailsServers({ servers: 1 })
-})
-
-test.afterAll(async () => {
-  await rails?.stopAll()
-})
+const rails = railsForSpecFile(test, 1)
 
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status != testInfo.expectedStatus && rails) console.log(rails.logTail(0))
+  if (testInfo.status != testInfo.expectedStatus) console.log(rails.logTail(0))
 })
 
 interface Wire {

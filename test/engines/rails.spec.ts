@@ -1,23 +1,15 @@
 // The real-Rails conformance in each engine: Debian's Rails 6.1 Action Cable under puma, two processes
 // behind one Redis (test/support/rails_server.ts); pages rendered by Rails with turbo-rails' markup.
-import { startRailsServers, type RailsServers } from "../support/rails_server"
+import { railsForSpecFile } from "../support/rails_server"
 import type { EnginePage } from "./driver/engine"
 import { cableState, expect, listItems, newList, seenAt, states, test, until, untilItems, watch } from "./fixtures"
 
 const A = 0
 const B = 1
-let rails: RailsServers
 
 test.describe.configure({ timeout: 90_000 })
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000)
-  rails = await startRailsServers({ servers: 2 })
-})
-
-test.afterAll(async () => {
-  await rails?.stopAll()
-})
+const rails = railsForSpecFile(test, 2)
 
 /** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
 async function openLive(page: EnginePage, server: number, list: string, query = ""): Promise<void> {

@@ -263,3 +263,35 @@ export async function startRailsServers(options: { servers?: number; env?: Recor
     stopAll,
   }
 }
+
+/** The hooks of a Playwright `test` that a spec file uses to hold Rails for its tests. */
+interface SpecFileHooks {
+  beforeAll(hook: () => Promise<void>): void
+  afterAll(hook: () => Promise<void>): void
+  setTimeout(timeout: number): void
+}
+
+/**
+ * Real Rails for one spec file: Redis and `servers` pumas started before its first test (allowed 120 s to
+ * boot) and ended after its last. The object returned stands for those servers once they are up.
+ */
+export function railsForSpecFile(test: SpecFileHooks, servers: number): RailsServers {
+  let running: RailsServers | undefined
+  test.beforeAll(async () => {
+    test.setTimeout(120_000)
+    const started = Date.now()
+    running = await startRailsServers({ servers })
+    const boots = Array.from({ length: servers }, (_, i) => running!.bootTimes(i)[0])
+    console.log(`rails: redis + ${servers} puma process(es) up in ${Date.now() - started} ms (boots: ${boots.join(", ")} ms)`)
+  })
+  test.afterAll(async () => {
+    await running?.stopAll()
+  })
+  return new Proxy({} as RailsServers, {
+    get(_, key) {
+      if (!running) throw new Error("Rails is not up yet: use it inside a test")
+      const value = running[key as keyof RailsServers]
+      return typeof value == "function" ? value.bind(running) : value
+    },
+  })
+}
