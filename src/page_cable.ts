@@ -73,7 +73,9 @@ export class PageCable {
             backoff: this.options.backoff,
             maxAttempts: this.options.catchUpAttempts,
             settleTimeout: 2 * this.options.confirmTimeout,
-            spread: this.options.catchUpSpread,
+            // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
+            // sleep or freeze is alone, and waits for nothing.
+            spread: this.cable.connection.rejoiningAfterWake ? 0 : this.options.catchUpSpread,
           }),
           // The page's window hears its stream renders; outside a browser there are none to hold.
           new LocalRenders(document?.defaultView ?? new EventTarget()),

@@ -48,6 +48,8 @@ export class Connection {
   private lastAttemptFailed = false
   private attemptOpened = false
   private pageExit: PageExit | undefined
+  /** The current connect follows this page's own wake (resume, visible, online): no fleet rejoins with it. */
+  rejoiningAfterWake = false
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome; refresh before the next connect. */
   private refusal = { authorizedBefore: false, retried: false, refreshFirst: false }
   readonly monitor: ConnectionMonitor
@@ -144,6 +146,7 @@ export class Connection {
     // One retry per wake: a server still down must not be hammered.
     await this.pageExit?.settled()
     const justWoke = this.clock.now() - this.wokeAt < WAKE_WINDOW
+    this.rejoiningAfterWake = justWoke
     this.wokeAt = -Infinity
     if (this.retries >= 0 && !justWoke) {
       const delay = reconnectDelay(this.retries, this.options.backoff)

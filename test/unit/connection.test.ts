@@ -62,6 +62,22 @@ describe("Connection", () => {
     expect(page.handle.state).toBe("reconnecting")
   })
 
+  it("says whether a reconnect follows the page's own wake (no herd to spread) or a drop alone", async () => {
+    page.attachSource(STREAM, source)
+    const first = await welcomed()
+    first.drop()
+    await settle()
+    clock.advance(450)
+    const second = await welcomed()
+    expect(page.cable.connection.rejoiningAfterWake).toBe(false)
+    second.drop()
+    page.cable.connection.checkNow("resume")
+    await settle()
+    const third = await opened()
+    expect(third).not.toBe(second)
+    expect(page.cable.connection.rejoiningAfterWake).toBe(true)
+  })
+
   it("replaces a line that has been silent for two ping intervals", async () => {
     page.attachSource(STREAM, source)
     const first = await welcomed()
