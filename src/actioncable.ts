@@ -3,6 +3,8 @@
 // `createConsumer()` share the socket with the stream sources, unchanged.
 // Everything with state comes through the main entry: bundled separately, this module must share the page's cable.
 import { adapters, configure, Consumer, consumerFor, pageConsumer, Subscription, Subscriptions } from "./index"
+import { systemClock } from "./cable/clock"
+import { readMeta } from "./dom"
 import { MessageType, DisconnectReason, SUBPROTOCOLS } from "./cable/protocol"
 import { DEFAULT_MOUNT_PATH, toWebSocketUrl, type CableUrl } from "./cable/url"
 
@@ -13,7 +15,7 @@ export function createConsumer(url: CableUrl | undefined = getConfig("url") ?? u
 
 /** `<meta name="action-cable-NAME">`'s content, as @rails/actioncable reads it. */
 export function getConfig(name: string): string | null {
-  return document.head?.querySelector<HTMLMetaElement>(`meta[name="action-cable-${name}"]`)?.getAttribute("content") ?? null
+  return readMeta(`action-cable-${name}`) ?? null
 }
 
 /** `url` (called, if a function) as a ws(s) URL resolved against the page. */
@@ -21,19 +23,16 @@ export function createWebSocketURL(url: CableUrl): string {
   return toWebSocketUrl(typeof url == "function" ? url() : url, document.baseURI)
 }
 
-let logging = false
-
 /** `logger.enabled = true` turns on turbo-cable's debug log (frames, ignored input, state changes). */
 export const logger = {
   get enabled(): boolean {
-    return logging
+    return configure({}).debug
   },
   set enabled(on: boolean) {
-    logging = on
     configure({ debug: on })
   },
   log(...messages: unknown[]): void {
-    if (logging) adapters.logger.log("[ActionCable]", ...messages, Date.now())
+    if (this.enabled) adapters.logger.log("[ActionCable]", ...messages, systemClock.now())
   },
 }
 

@@ -1,7 +1,7 @@
 // Every option, its default, in one place. The page's cable reads them as it goes: `url` at every connect.
 import type { BackoffPolicy } from "./cable/backoff"
 import type { CableUrl } from "./cable/url"
-import type { CatchUpStrategy } from "./catch_up/catch_up"
+import type { CatchUpStrategy } from "./catch_up/policy"
 
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */

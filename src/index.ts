@@ -14,7 +14,7 @@ installMethodOverride()
 export { Turbo, cable }
 export { catchUpNow, configure, connectionState, getCable, pageConsumer } from "./api"
 export type { CableHandle, CableOptions, ConnectionState, OptionChanges, TurboLike } from "./api"
-export { CatchUpEvent, type CatchUpReason, type CatchUpStrategy } from "./catch_up/catch_up"
+export { CatchUpEvent, type CatchUpReason, type CatchUpStrategy } from "./catch_up/policy"
 export type { BackoffPolicy } from "./cable/backoff"
 export type { StateChange } from "./cable/status"
 export { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"

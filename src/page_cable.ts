@@ -1,32 +1,43 @@
-// The page's cable, made from its parts instead of module-level singletons: options, a clock, a WebSocket
-// class and Turbo. It wires the cable's messages to the renderer and its confirmations to the catch-up, and
-// carries the app's channels (the consumer) beside the stream sources, on the one socket.
-import { Cable } from "./cable/cable"
+// The composition root: the page's cable made from its parts (options, a clock, a WebSocket class, Turbo)
+// and wired by events, nothing else. The path of one frame:
+//
+//   socket --message--> SocketLine.receive (parse) --frame--> Registry.receive --> StreamRenderer.render --> Turbo
+//                                                                             \--> an app channel's `received`
+//
+// Confirmations go to the catch-up policy as `confirmed` events; the catch-up itself loads on first use.
 import { systemClock, type Clock } from "./cable/clock"
+import type { Line, StopReason } from "./cable/line"
+import { watchPageLifecycle } from "./cable/page_lifecycle"
+import { Registry, type FeedSource, type RegistryEvents } from "./cable/registry"
+import { SocketLine } from "./cable/socket_line"
 import { PageStatus, type ConnectionState } from "./cable/status"
-import type { SubscriptionSource } from "./cable/subscriptions"
 import { resolveCableUrl } from "./cable/url"
-import { CatchUp } from "./catch_up/catch_up"
-import { LocalRenders } from "./catch_up/local_renders"
+import type { CatchUp } from "./catch_up/catch_up"
 import type { TurboMorph } from "./catch_up/morph"
-import { catchUpReason } from "./catch_up/policy"
+import { PageAge } from "./catch_up/page_age"
+import { catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./catch_up/policy"
+import { ScrollTracker } from "./catch_up/scrolls"
 import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { Consumer } from "./consumer/consumer"
+import { readMeta } from "./dom"
+import { Emitter } from "./events"
+import { logError } from "./log"
+import { tuneTurbo } from "./streams/duplicate_lookup"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 
 /** The parts of Turbo turbo-cable uses. */
 export type TurboLike = StreamSink & TurboMorph & { session?: { refresh?(url: string): void } }
-
-const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
 
 export interface PageCableParts {
   options?: OptionChanges
   clock?: Clock
   /** Default: the page's WebSocket. */
   WebSocket?: typeof WebSocket
+  /** What carries the commands; default: a WebSocket of this page (SocketLine). */
+  line?: Line
   /** Turbo, for stream messages and the catch-up; without it the cable carries app channels only. */
   turbo?: () => TurboLike
-  /** When the page's server-rendered content was rendered (ms), for sources found in it (catch_up/page_age.ts). */
+  /** When the page's server-rendered content was rendered (ms); default: the page's age (catch_up/page_age.ts). */
   renderedAt?: () => number
   /** Where the state shows (`<html data-turbo-cable-state>`, `turbo-cable:state`); null for none. */
   document?: Document | null
@@ -37,7 +48,7 @@ export interface CableHandle {
   /** Sends a channel action on a confirmed subscription; false when it was not sent. */
   perform(identifier: string, data: Record<string, unknown>): boolean
   /** Closes the socket for good (state `stopped`); `restart()` opens a new one. */
-  stop(reason?: string): void
+  stop(reason?: StopReason): void
   restart(): void
   readonly state: ConnectionState
 }
@@ -45,118 +56,138 @@ export interface CableHandle {
 export class PageCable {
   readonly options: CableOptions
   readonly status: PageStatus
-  readonly cable: Cable
-  readonly consumer: Consumer
+  readonly line: Line
+  readonly registry: Registry
+  readonly events = new Emitter<RegistryEvents>()
   readonly handle: CableHandle
-  private readonly catchUp: CatchUp | null
+  /** The consumer `getConsumer()` hands out when the app chose its own (turbo-rails' `setConsumer`). */
+  chosenConsumer: unknown = null
+  /** Consumers for other servers, each with a socket of its own, by URL. */
+  readonly consumersElsewhere = new Map<string, Consumer>()
+  private consumerMade: Consumer | null = null
+  private readonly renderer: StreamRenderer | null
+  private readonly renderedAt: () => number
+  private catchUp: Promise<CatchUp> | null = null
+  private readonly clock: Clock
+  /** Turbo's stream element was tuned (read when the first source attaches). */
+  private tuned = false
 
-  constructor({ options = {}, clock = systemClock, WebSocket = globalThis.WebSocket, turbo, renderedAt, document = globalThis.document }: PageCableParts) {
-    this.options = resolveOptions(options)
+  constructor(parts: PageCableParts) {
+    const { clock = systemClock, WebSocket = globalThis.WebSocket, turbo, document = globalThis.document } = parts
+    const options = (this.options = resolveOptions(parts.options))
+    this.clock = clock
     this.status = new PageStatus(document ?? undefined)
-    // Past its bound the held queue is dropped, never applied out of turn: one more catch-up, fetched after the
-    // drop, brings every dropped message's effect with it.
-    const renderer = turbo ? new StreamRenderer(turbo, () => this.catchUp?.request("overflow")) : null
-    const catchUp = (this.catchUp = turbo
-      ? new CatchUp(
-          {
-            ready: () => this.cable.connection.state == "connected" && this.cable.subscriptions.settled,
-            connected: () => this.cable.connection.state == "connected",
-            holdMessages: () => renderer!.hold(),
-            releaseMessages: () => renderer!.release(),
-            turbo,
-            catchingUp: () => this.publishCatchUpState("catching-up"),
-            caughtUp: () => this.publishCatchUpState("caught-up"),
-            gaveUp: () => this.publishCatchUpState("connected"),
-          },
-          () => ({
-            strategy: this.options.catchUp,
-            backoff: this.options.backoff,
-            maxAttempts: this.options.catchUpAttempts,
-            settleTimeout: 2 * this.options.confirmTimeout,
-            // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
-            // sleep or freeze is alone, and waits for nothing.
-            spread: this.cable.connection.rejoiningAfterWake ? 0 : this.options.catchUpSpread,
-          }),
-          // The page's window hears its stream renders; outside a browser there are none to hold.
-          new LocalRenders(document?.defaultView ?? new EventTarget()),
-          clock,
+    const line = (this.line = parts.line ?? new SocketLine(options, clock, WebSocket))
+    // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
+    // the drop, brings every dropped message's effect with it.
+    this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.requestCatchUp("overflow")) : null
+    this.registry = new Registry(line, this.renderer?.render ?? ignore, this.events, options, clock)
+
+    line.on("frame", this.registry.receive)
+    line.on("welcome", this.registry.welcomed)
+    line.on("lost", this.registry.lost)
+    line.on("state", this.status.lineChanged)
+    if (document?.defaultView) {
+      let unwatch: (() => void) | null = null
+      line.on("state", ({ state }) => {
+        if (state == "stopped") unwatch = (unwatch?.(), null)
+        else unwatch ??= watchPageLifecycle((why) => line.wake(why))
+      })
+    }
+
+    const age = turbo && document ? new PageAge(clock) : null
+    this.renderedAt = parts.renderedAt ?? (() => age?.contentRenderedAt() ?? clock.now())
+    if (turbo) {
+      const scrolls = document ? new ScrollTracker(document) : null
+      this.events.on("confirmed", (_, confirmedBefore, renderedAt) => {
+        const reason = catchUpReason(
+          { confirmedBefore, renderedAt, now: clock.now() },
+          { catchUpAfter: options.catchUpAfter, onConnect: options.catchUpOnConnect || readMeta(ON_CONNECT_META, document ?? undefined) == "true" },
         )
-      : null)
+        if (reason) this.requestCatchUp(reason)
+        else this.catchUp?.then((catchUp) => catchUp.startIfReady())
+      })
+      this.events.on("answered", () => this.catchUp?.then((catchUp) => catchUp.startIfReady()))
+      this.loadCatchUp = () =>
+        import("./catch_up/catch_up").then(
+          ({ CatchUp }) =>
+            new CatchUp({
+              status: this.status,
+              registry: this.registry,
+              renderer: this.renderer!,
+              turbo,
+              window: document?.defaultView ?? new EventTarget(),
+              scrolls: scrolls ?? new ScrollTracker(),
+              clock,
+              settings: () => ({
+                strategy: options.catchUp,
+                backoff: options.backoff,
+                maxAttempts: options.catchUpAttempts,
+                settleTimeout: 2 * options.confirmTimeout,
+                // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
+                // sleep or freeze is alone, and waits for nothing.
+                spread: line.rejoiningAfterWake ? 0 : options.catchUpSpread,
+              }),
+            }),
+        )
+    }
 
-    this.cable = new Cable(
-      {
-        deliver: (message) => renderer?.render(message),
-        confirmed: (_, again, rendered) => {
-          if (!catchUp) return
-          const reason = catchUpReason(
-            { again, renderedAt: rendered, now: clock.now() },
-            { catchUpAfter: this.options.catchUpAfter, onConnect: this.catchUpOnConnect(document) },
-          )
-          if (reason) catchUp.request(reason)
-          else catchUp.startIfReady()
-        },
-        poll: () => catchUp?.startIfReady(),
-      },
-      { options: this.options, clock, WebSocket, status: this.status },
-    )
-
-    const cable = this.cable
-    this.consumer = new Consumer({
-      attach: (identifier, source) => cable.attach(identifier, source),
-      detach: (identifier, source) => cable.detach(identifier, source),
-      perform: (identifier, data) => cable.perform(identifier, data),
-      send: (command) => cable.connection.send(command),
-      connect: () => cable.connect(),
-      disconnect: () => cable.stop("disconnected by the app"),
-      get active() {
-        const { state } = cable.connection
-        return state != "idle" && state != "stopped"
-      },
-      get url() {
-        return resolveCableUrl(cable.options.url)
-      },
-    })
-
-    const status = this.status
+    const self = this
     this.handle = {
-      perform: (identifier, data) => cable.perform(identifier, data),
-      stop: (reason) => cable.stop(reason),
-      restart: () => cable.restart(),
+      perform: (identifier, data) => this.registry.perform(identifier, data),
+      stop: (reason = "stopped by the app") => line.stop(reason),
+      restart: () => line.restart(),
       get state() {
-        return status.state
+        return self.status.state
       },
     }
-    this.renderedAt = renderedAt ?? (() => clock.now())
   }
 
-  private readonly renderedAt: () => number
+  /** @rails/actioncable's consumer over this cable, made on first use. */
+  get consumer(): Consumer {
+    const { line, registry, options } = this
+    return (this.consumerMade ??= new Consumer({
+      attach: (identifier, source) => registry.attach(identifier, source),
+      detach: (identifier, source) => registry.detach(identifier, source),
+      perform: (identifier, data) => registry.perform(identifier, data),
+      send: (command) => line.send(command),
+      connect: () => (line.state == "stopped" ? line.restart() : line.open()),
+      disconnect: () => line.stop("disconnected by the app"),
+      get active() {
+        return line.state != "idle" && line.state != "stopped"
+      },
+      get url() {
+        return resolveCableUrl(options.url)
+      },
+    }))
+  }
 
   /** A stream source joins (its messages go to Turbo, its confirmations decide when the page catches up). */
-  attachSource(identifier: string, source: SubscriptionSource): void {
-    this.cable.attach(identifier, source, this.renderedAt())
+  attachSource(identifier: string, source: FeedSource): void {
+    if (!this.tuned) this.tuned = tuneTurbo(this.options)
+    this.registry.attach(identifier, source, this.renderedAt())
   }
 
-  detachSource(identifier: string, source: SubscriptionSource): void {
-    this.cable.detach(identifier, source)
+  detachSource(identifier: string, source: FeedSource): void {
+    this.registry.detach(identifier, source)
   }
 
   /** Refetches and morphs the page now (or as the strategy says), holding live messages meanwhile. */
   catchUpNow(): void {
-    this.catchUp?.request("connect")
+    this.requestCatchUp("connect")
   }
 
-  /** Moves the page-wide state between connected, catching-up and caught-up; a dropped line's state stays. */
-  private publishCatchUpState(state: "catching-up" | "caught-up" | "connected"): void {
-    const previous = this.status.state
-    if (previous == state || !(previous == "connected" || previous == "catching-up" || previous == "caught-up")) return
-    this.status.publish({ state, previous })
-  }
+  private loadCatchUp: (() => Promise<CatchUp>) | null = null
 
-  private catchUpOnConnect(document: Document | null): boolean {
-    if (this.options.catchUpOnConnect) return true
-    return document?.head?.querySelector(`meta[name="${ON_CONNECT_META}"]`)?.getAttribute("content") == "true"
+  private requestCatchUp(reason: CatchUpReason): void {
+    if (!this.loadCatchUp) return
+    this.catchUp ??= this.loadCatchUp()
+    const at = this.clock.now()
+    this.catchUp.then((catchUp) => catchUp.request(reason, at)).catch((error) => logError("the catch-up failed to load", error))
   }
 }
+
+function ignore(): void {}
 
 /** Makes a cable from its parts: the page's (with Turbo), or one that carries app channels only. */
 export function createPageCable(parts: PageCableParts = {}): PageCable {

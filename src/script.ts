@@ -4,7 +4,7 @@ import * as api from "./api"
 import * as cable from "./rails/cable"
 import { installMethodOverride } from "./rails/method_override"
 import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
-import { CatchUpEvent } from "./catch_up/catch_up"
+import { CatchUpEvent } from "./catch_up/policy"
 import { SourceEvent } from "./streams/events"
 import { StreamSourceElement } from "./streams/stream_source_element"
 

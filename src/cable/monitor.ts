@@ -1,6 +1,6 @@
 // Liveness: any frame is a keepalive; a silent line is dead; a long unseen gap means the machine slept.
 
-import type { Clock } from "./clock"
+import type { Clock, TimerHandle } from "./clock"
 
 export function isStale(now: number, lastFrameAt: number, staleAfter: number): boolean {
   return now - lastFrameAt >= staleAfter
@@ -14,21 +14,16 @@ export function sleptBetween(now: number, lastPollAt: number, lastFrameAt: numbe
   return now - lastPollAt >= staleAfter && lastFrameAt <= lastPollAt
 }
 
-export interface MonitorDelegate {
-  /** The line has been silent too long, or the machine woke from sleep: replace the socket. */
-  lineIsDead(why: "stale" | "slept"): void
-  /** Called on every poll, for other periodic checks (unconfirmed subscribes). */
-  poll(now: number): void
-}
 
 export class ConnectionMonitor {
   lastFrameAt = 0
   private lastPollAt = 0
-  private timer: unknown = null
+  private timer: TimerHandle = null
   private watching = false
 
   constructor(
-    private readonly delegate: MonitorDelegate,
+    /** The line has been silent too long, or the machine woke from sleep: replace the socket. */
+    private readonly lineIsDead: (why: "stale" | "slept") => void,
     private readonly settings: { staleAfter: number; pollInterval: number },
     private readonly clock: Clock,
   ) {}
@@ -36,11 +31,11 @@ export class ConnectionMonitor {
   start(): void {
     if (this.timer !== null) return
     this.lastPollAt = this.clock.now()
-    this.timer = this.clock.setInterval(() => this.check(), this.settings.pollInterval)
+    this.timer = this.clock.every(this.settings.pollInterval, () => this.check())
   }
 
   stop(): void {
-    if (this.timer !== null) this.clock.clearInterval(this.timer)
+    this.clock.cancel(this.timer)
     this.timer = null
     this.watching = false
   }
@@ -62,8 +57,7 @@ export class ConnectionMonitor {
     this.lastPollAt = now
     if (this.watching && (slept || isStale(now, this.lastFrameAt, staleAfter))) {
       this.watching = false
-      this.delegate.lineIsDead(slept ? "slept" : "stale")
+      this.lineIsDead(slept ? "slept" : "stale")
     }
-    this.delegate.poll(now)
   }
 }

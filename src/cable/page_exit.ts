@@ -13,7 +13,7 @@
 // change that (measured: the decision is taken when the navigation starts, while the close handshake is
 // still running), so a Back there loads the page afresh.
 
-import { sleep, type Clock } from "./clock"
+import type { Clock } from "./clock"
 
 /** How long after `beforeunload` a reconnect is held back (ms). */
 export const LEAVE_GRACE = 1_000
@@ -31,9 +31,8 @@ export class PageExit {
     window.addEventListener("pageshow", () => (this.leavingAt = -Infinity))
   }
 
-  /** Resolves when a reconnect may go ahead: at once, unless the page said it is leaving within LEAVE_GRACE. */
-  settled(): Promise<void> {
-    const wait = this.leavingAt + LEAVE_GRACE - this.clock.now()
-    return wait > 0 ? sleep(this.clock, wait) : Promise.resolve()
+  /** How long (ms) a reconnect must still wait: 0, unless the page said it is leaving within LEAVE_GRACE. */
+  remaining(): number {
+    return Math.max(0, this.leavingAt + LEAVE_GRACE - this.clock.now())
   }
 }

@@ -1,9 +1,9 @@
 // Moments when the line may have come back, or silently died: act at once instead of at the next backoff step.
 
-export type WakeReason = "online" | "visible" | "pageshow" | "resume" | "focus"
+export type PageWake = "online" | "visible" | "pageshow" | "resume" | "focus"
 
 /** Calls `onWake` on each such moment; returns a function that stops listening. */
-export function watchPageLifecycle(onWake: (why: WakeReason) => void): () => void {
+export function watchPageLifecycle(onWake: (why: PageWake) => void): () => void {
   const listeners: Array<[EventTarget, string, EventListener]> = [
     [window, "online", () => onWake("online")],
     [document, "visibilitychange", () => document.visibilityState == "visible" && onWake("visible")],

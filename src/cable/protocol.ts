@@ -30,6 +30,9 @@ export type ServerFrame =
   | { type: "reject"; identifier: string }
   | { type: "message"; identifier: string; message: unknown }
 
+/** A frame about one subscription. */
+export type SubscriptionFrame = Extract<ServerFrame, { identifier: string }>
+
 /** Why a frame was not understood; reported to the debug log, never thrown. */
 export type FrameError = { error: string }
 
@@ -59,11 +62,16 @@ export function parseFrame(data: unknown): ServerFrame | FrameError {
         reconnect: reconnect !== false,
       }
   }
-  if (typeof identifier != "string") return { error: `unknown frame type ${JSON.stringify(type)}` }
+  if (typeof identifier != "string") return { error: `unknown frame type ${describeType(type)}` }
   if (type === MessageType.confirmation) return { type: "confirm", identifier }
   if (type === MessageType.rejection) return { type: "reject", identifier }
   if (type === undefined && "message" in (frame as object)) return { type: "message", identifier, message }
-  return { error: `unknown frame type ${JSON.stringify(type)}` }
+  return { error: `unknown frame type ${describeType(type)}` }
+}
+
+/** A short, safe description of a frame's `type`: a hostile one may be 4 MB long or nested past the stack. */
+function describeType(type: unknown): string {
+  return typeof type == "string" ? JSON.stringify(type.slice(0, 64)) : typeof type
 }
 
 export function subscribeCommand(identifier: string): string {

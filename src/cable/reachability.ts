@@ -8,6 +8,8 @@
 // connection asks with one fetch per backoff step (the same load a socket attempt put on it) and opens
 // the socket only once the server answers. Any HTTP answer, a 404 or 426 included, means it listens.
 
+import { withTimeout, type Clock } from "./clock"
+
 /**
  * The http(s) URL to ask for `cableUrl` (a ws(s) URL), or null when it cannot be asked safely: only a
  * same-origin cable is probed, since a Content-Security-Policy may allow `wss://cable.example` in
@@ -24,15 +26,13 @@ export function probeUrl(cableUrl: string, pageOrigin: string): string | null {
 }
 
 /** Resolves true if anything answers `url` over HTTP within `timeout` ms, false on a network error or timeout. */
-export async function serverAnswers(url: string, timeout: number): Promise<boolean> {
+export async function serverAnswers(url: string, timeout: number, clock: Clock): Promise<boolean> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeout)
-  try {
-    await fetch(url, { cache: "no-store", credentials: "omit", redirect: "manual", signal: controller.signal })
-    return true
-  } catch {
-    return false
-  } finally {
-    clearTimeout(timer)
-  }
+  const asked = fetch(url, { cache: "no-store", credentials: "omit", redirect: "manual", signal: controller.signal }).then(
+    () => true,
+    () => false,
+  )
+  const answered = await withTimeout(clock, asked, timeout, false)
+  if (!answered) controller.abort()
+  return answered
 }

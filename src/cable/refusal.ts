@@ -29,16 +29,3 @@ export function refusalVerdict(frame: { reason: string; reconnect: boolean }, co
 
 /** The longest the app's refresh hook is waited for before the one retry goes out anyway (ms). */
 export const REFRESH_TIMEOUT = 10_000
-
-/** Runs the app's hook (awaited, bounded); what it throws is logged, never thrown into a socket callback. */
-export async function refreshCredentials(hook: (() => void | Promise<void>) | undefined, timeout = REFRESH_TIMEOUT): Promise<void> {
-  if (!hook) return
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([hook(), new Promise<void>((done) => (timer = setTimeout(done, timeout)))])
-  } catch (error) {
-    console.error("turbo-cable: refreshCredentials failed", error)
-  } finally {
-    clearTimeout(timer)
-  }
-}

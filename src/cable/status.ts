@@ -1,14 +1,16 @@
-// The page-wide connection state: an attribute on <html> and a `turbo-cable:state` event on document.
+// The page-wide state: the line's, with the catch-up's on top while connected. Shown as an attribute on
+// <html> and a `turbo-cable:state` event on document.
+import { dispatch } from "../dom"
+import type { DropReason, LineState, StateChange as LineChange, StopReason } from "./line"
 
-export type ConnectionState =
-  | "idle" // no source has asked for a socket yet
-  | "connecting" // the first socket is opening
-  | "connected" // welcomed by the server
-  | "disconnected" // the line dropped; a retry is scheduled
-  | "reconnecting" // a retry is under way
-  | "catching-up" // connected, and the page is being refetched: it may still miss what happened while away
-  | "caught-up" // connected, and the page was refetched after a reconnect: nothing missed is missing
-  | "stopped" // the server refused us for good (unauthorized, reconnect: false) or the app stopped the cable
+/** Where the page stands with what happened while it was away (only while the line is connected). */
+export type CatchUpState =
+  | "none" // nothing to catch up since the line was welcomed, or the catch-up gave up
+  | "catching-up" // the page is being refetched: it may still miss what happened while away
+  | "caught-up" // the page was refetched after a reconnect: nothing missed is missing
+
+/** The state the page shows: the line's (see line.ts), or the catch-up's while the line is connected. */
+export type ConnectionState = LineState | Exclude<CatchUpState, "none">
 
 export const STATE_ATTRIBUTE = "data-turbo-cable-state"
 export const STATE_EVENT = "turbo-cable:state"
@@ -16,20 +18,39 @@ export const STATE_EVENT = "turbo-cable:state"
 export interface StateChange {
   state: ConnectionState
   previous: ConnectionState
-  /** Why the line dropped or stopped: a server disconnect reason, "stale", "slept", "closed", "unsupported", "bad-url". */
-  reason?: string
+  /** Why the line dropped or stopped: a server disconnect reason, "stale", "slept", "closed", "unsupported", "bad-url", ... */
+  reason?: StopReason | DropReason
 }
 
-/** Shows the state on a document (none outside a browser). */
+/** Holds the two states and shows their sum on a document (none outside a browser). */
 export class PageStatus {
-  state: ConnectionState = "idle"
+  line: LineState = "idle"
+  catchUp: CatchUpState = "none"
 
   constructor(private readonly doc: Document | undefined = globalThis.document) {}
 
-  publish(change: StateChange): void {
-    this.state = change.state
+  get state(): ConnectionState {
+    return this.line == "connected" && this.catchUp != "none" ? this.catchUp : this.line
+  }
+
+  readonly lineChanged = ({ state, reason }: LineChange): void => {
+    const previous = this.state
+    this.line = state
+    this.catchUp = "none"
+    this.publish({ state: this.state, previous, reason })
+  }
+
+  /** A catch-up state counts only while the line is connected; a dropped line's state stays. */
+  readonly catchUpChanged = (state: CatchUpState): void => {
+    if (this.line != "connected" || state == this.catchUp) return
+    const previous = this.state
+    this.catchUp = state
+    this.publish({ state: this.state, previous })
+  }
+
+  private publish(change: StateChange): void {
     if (!this.doc) return
     this.doc.documentElement.setAttribute(STATE_ATTRIBUTE, change.state)
-    this.doc.dispatchEvent(new CustomEvent<StateChange>(STATE_EVENT, { detail: change }))
+    dispatch(STATE_EVENT, { detail: change })
   }
 }

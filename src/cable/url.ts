@@ -1,14 +1,10 @@
 // Where the socket connects: configuration, then <meta name="action-cable-url">, then /cable.
+import { readMeta } from "../dom"
 
 export const DEFAULT_MOUNT_PATH = "/cable"
 
 /** A URL, or a function that returns one (read again at every connect, e.g. to add a fresh token). */
 export type CableUrl = string | (() => string)
-
-export function metaCableUrl(doc: Document = document): string | undefined {
-  const content = doc.head?.querySelector<HTMLMetaElement>('meta[name="action-cable-url"]')?.content
-  return content ? content : undefined
-}
 
 /** Resolves `url` against the page and turns http(s) into ws(s); throws a clear error on bad input. */
 export function toWebSocketUrl(url: string, base: string): string {
@@ -29,5 +25,5 @@ export function toWebSocketUrl(url: string, base: string): string {
 /** The URL to connect to now: `configured` (called, if a function), else the meta tag, else /cable. */
 export function resolveCableUrl(configured: CableUrl | undefined, doc: Document | undefined = globalThis.document): string {
   const url = typeof configured == "function" ? configured() : configured
-  return toWebSocketUrl(url ?? (doc && metaCableUrl(doc)) ?? DEFAULT_MOUNT_PATH, doc?.baseURI ?? "ws://localhost/")
+  return toWebSocketUrl(url ?? (doc && readMeta("action-cable-url", doc)) ?? DEFAULT_MOUNT_PATH, doc?.baseURI ?? "ws://localhost/")
 }

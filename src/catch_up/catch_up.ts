@@ -1,46 +1,37 @@
 // After a reconnect (or on a page born stale) the page may have missed broadcasts: fetch it again and
 // morph it into place, holding live messages until the page is current, then applying them in order.
 import { reconnectDelay, type BackoffPolicy } from "../cable/backoff"
-import { sleep, type Clock } from "../cable/clock"
+import { sleep, withTimeout, type Clock, type TimerHandle } from "../cable/clock"
+import type { Registry } from "../cable/registry"
+import type { PageStatus } from "../cable/status"
+import { dispatch } from "../dom"
 import { debug } from "../log"
+import type { StreamRenderer } from "../streams/stream_renderer"
 import { LocalRenders } from "./local_renders"
 import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
-import { herdDelay } from "./policy"
+import type { ScrollTracker } from "./scrolls"
+import { CatchUpEvent, herdDelay, pageStrategy, type CatchUpReason, type CatchUpStrategy } from "./policy"
 import { refetchVerdict, retryAfterDelay } from "./retry_after"
 
-/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
-export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
-
-/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
-export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
-
-export const CatchUpEvent = {
-  /** Before a catch-up; cancelable. `detail: {reason, strategy}`. */
-  before: "turbo-cable:before-catch-up",
-  /** The page is current again. `detail: {reason, strategy, duration}`. */
-  caughtUp: "turbo-cable:caught-up",
-  /** The catch-up gave up (a 4xx other than 408/429, a redirect away, or retries spent). `detail: {reason, error}`. */
-  failed: "turbo-cable:catch-up-failed",
-} as const
-
-export const STRATEGY_META = "turbo-cable-catch-up"
 export const CATCH_UP_HEADER = "X-Turbo-Cable-Catch-Up"
 const REFETCH_TIMEOUT = 10_000
 
-export interface CatchUpHost {
-  /** True when every subscription that should be confirmed is: a refetch now misses nothing. */
-  ready(): boolean
-  /** True while the socket is welcomed: a server that sheds load is asked again for as long as this holds. */
-  connected(): boolean
-  /** Hold incoming messages / apply the held ones in order. */
-  holdMessages(): void
-  releaseMessages(): void
-  turbo(): TurboMorph & { session?: { refresh?(url: string): void } }
-  /** A catch-up started (the page shows `catching-up`), succeeded, or gave up. */
-  catchingUp(reason: CatchUpReason): void
-  caughtUp(reason: CatchUpReason): void
-  gaveUp(reason: CatchUpReason): void
+/** What a catch-up needs of the page's cable. */
+export interface CatchUpParts {
+  /** The page's state: the line's is read (a server shedding load is asked again while it is connected), the catch-up's is set. */
+  status: Pick<PageStatus, "line" | "catchUpChanged">
+  /** True when every feed with sources has an answer: a refetch now misses nothing. */
+  registry: Pick<Registry, "answered">
+  /** Live messages wait while the page catches up, then apply in order. */
+  renderer: Pick<StreamRenderer, "pause" | "resume">
+  turbo: () => TurboMorph & { session?: { refresh?(url: string): void } }
+  /** Where the page's own stream renders are heard (its window), to hold them back during a refetch. */
+  window: EventTarget
+  /** Elements the user scrolled. */
+  scrolls: ScrollTracker
+  clock: Clock
+  settings: () => CatchUpSettings
 }
 
 export interface CatchUpSettings {
@@ -56,37 +47,40 @@ export interface CatchUpSettings {
 
 class GiveUp extends Error {}
 
-/** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
-export function pageStrategy(configured: CatchUpStrategy, doc: Document | undefined = globalThis.document): CatchUpStrategy {
-  const meta = doc?.head?.querySelector<HTMLMetaElement>(`meta[name="${STRATEGY_META}"]`)?.content
-  return meta == "morph" || meta == "refresh" || meta == "none" ? meta : configured
-}
-
 export class CatchUp {
   private running = false
   private requested: { reason: CatchUpReason; at: number } | null = null
+  private settleTimer: TimerHandle = null
+  private readonly clock: Clock
+  private readonly localRenders: LocalRenders
 
-  constructor(
-    private readonly host: CatchUpHost,
-    private readonly settings: () => CatchUpSettings,
-    private readonly localRenders: LocalRenders,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly parts: CatchUpParts) {
+    this.clock = parts.clock
+    this.localRenders = new LocalRenders(parts.window, parts.clock)
+  }
 
-  /** Asks for a catch-up; many requests before it starts, or while one runs, make one more, not many. */
-  request(reason: CatchUpReason): void {
-    if (pageStrategy(this.settings().strategy) == "none") return debug("catch-up skipped: strategy none")
-    this.requested ??= { reason, at: this.clock.now() }
+  /**
+   * Asks for a catch-up (`at`: when the need arose, before this module loaded); many requests before it
+   * starts, or while one runs, make one more, not many.
+   */
+  request(reason: CatchUpReason, at: number = this.clock.now()): void {
+    if (pageStrategy(this.parts.settings().strategy) == "none") return debug("catch-up skipped: strategy none")
+    if (!this.requested) {
+      this.requested = { reason, at }
+      // Feeds that never answer must not keep the page stale: catch up anyway after settleTimeout.
+      this.settleTimer = this.clock.after(at + this.parts.settings().settleTimeout - this.clock.now(), () => this.startIfReady())
+    }
     this.startIfReady()
   }
 
-  /** Called when subscriptions settle and on every poll. */
+  /** Starts a requested catch-up once every feed has answered (or the wait ran out). */
   startIfReady(): void {
     if (this.running || !this.requested) return
     const waited = this.clock.now() - this.requested.at
-    if (!this.host.ready() && waited < this.settings().settleTimeout) return
+    if (!(this.parts.status.line == "connected" && this.parts.registry.answered) && waited < this.parts.settings().settleTimeout) return
     const { reason } = this.requested
     this.requested = null
+    this.clock.cancel(this.settleTimer)
     this.running = true
     this.run(reason).finally(() => {
       this.running = false
@@ -95,60 +89,62 @@ export class CatchUp {
   }
 
   private async run(reason: CatchUpReason): Promise<void> {
-    const strategy = pageStrategy(this.settings().strategy)
+    const { settings, renderer, status } = this.parts
+    const strategy = pageStrategy(settings().strategy)
     const strategyName = typeof strategy == "function" ? "custom" : strategy
-    if (!dispatch(CatchUpEvent.before, { reason, strategy: strategyName }, true)) return debug("catch-up canceled by the app")
+    if (!dispatch(CatchUpEvent.before, { detail: { reason, strategy: strategyName }, cancelable: true })) return debug("catch-up canceled by the app")
     const started = this.clock.now()
     debug("catching up:", reason, strategyName)
-    this.host.holdMessages()
-    this.host.catchingUp(reason)
+    renderer.pause()
+    status.catchUpChanged("catching-up")
     try {
       // After a restart every page reconnects within the backoff's first window: spread their requests further.
       // The app's own function decides its own timing.
-      if (reason == "reconnect" && typeof strategy != "function") await sleep(this.clock, herdDelay(this.settings().spread))
+      if (reason == "reconnect" && typeof strategy != "function") await sleep(this.clock, herdDelay(settings().spread))
       if (typeof strategy == "function") await strategy(reason)
       else if (strategy == "refresh") await this.turboRefresh()
       else await this.refetchAndMorph()
-      this.host.releaseMessages()
-      this.host.caughtUp(reason)
-      dispatch(CatchUpEvent.caughtUp, { reason, strategy: strategyName, duration: this.clock.now() - started })
+      renderer.resume()
+      status.catchUpChanged("caught-up")
+      dispatch(CatchUpEvent.caughtUp, { detail: { reason, strategy: strategyName, duration: this.clock.now() - started } })
     } catch (error) {
-      this.host.releaseMessages()
-      this.host.gaveUp(reason)
+      renderer.resume()
+      status.catchUpChanged("none")
       debug("catch-up failed:", error)
-      dispatch(CatchUpEvent.failed, { reason, error: error instanceof Error ? error.message : String(error) })
+      dispatch(CatchUpEvent.failed, { detail: { reason, error: error instanceof Error ? error.message : String(error) } })
     }
   }
 
   private async refetchAndMorph(): Promise<void> {
     const url = location.href
+    const { localRenders } = this
     // From here the page's own stream renders are newer than the page being fetched: the morph would undo them.
-    this.localRenders.hold()
+    localRenders.hold()
     try {
       const page = await this.fetchPage(url)
       // Parsing a big page is a task of its own: the capture, morph and restore that follow must share one
       // task (nothing the user does may land between them), and need not carry the parse too.
-      await nextTask()
+      await sleep(this.clock, 0)
       // The user may have navigated away while the page was in flight.
       if (location.href != url) return
-      const state = captureUserState()
-      await morphBody(page, this.host.turbo())
+      const state = captureUserState(this.parts.scrolls)
+      await morphBody(page, this.parts.turbo())
       state.restore()
     } finally {
-      this.localRenders.release()
+      localRenders.release()
     }
   }
 
   private async fetchPage(url: string): Promise<Document> {
-    const { maxAttempts, backoff } = this.settings()
+    const { maxAttempts, backoff } = this.parts.settings()
     // Faults (the network, a 5xx) spend attempts; a server shedding load (429, 503, 408) spends none while the
-    // cable is connected: it will answer, and until it does the page is stale.
+    // line is connected: it will answer, and until it does the page is stale.
     let faults = 0
     for (let tries = 0; ; tries++) {
       let delay: number
       // Live messages are held until the page is current: a refetch that hangs must not hold them for ever.
       const abort = new AbortController()
-      const timer = this.clock.setTimeout(() => abort.abort(new Error("the page took too long")), REFETCH_TIMEOUT)
+      const timer = this.clock.after(REFETCH_TIMEOUT, () => abort.abort(new Error("the page took too long")))
       try {
         const response = await fetch(url, {
           credentials: "same-origin",
@@ -163,8 +159,8 @@ export class CatchUp {
         if (verdict == "give-up") throw new GiveUp(`the page answered ${response.status}`)
         if (verdict == "retry") throw new Error(`the page answered ${response.status}`)
         if (verdict == "wait") {
-          // Off the cable, a refusal counts as a fault: the next reconnect catches up anyway.
-          if (!this.host.connected()) throw new Error(`the page answered ${response.status}`)
+          // Off the line, a refusal counts as a fault: the next reconnect catches up anyway.
+          if (this.parts.status.line != "connected") throw new Error(`the page answered ${response.status}`)
           delay = retryAfterDelay(response.headers.get("retry-after"), this.clock.now()) ?? reconnectDelay(tries, backoff)
           debug(`the page answered ${response.status}, asking again in ${Math.round(delay)} ms`)
         } else {
@@ -176,32 +172,20 @@ export class CatchUp {
         delay = reconnectDelay(tries, backoff)
         debug(`refetch failed (${error}), trying again in ${Math.round(delay)} ms`)
       } finally {
-        this.clock.clearTimeout(timer)
+        this.clock.cancel(timer)
       }
       await sleep(this.clock, delay)
     }
   }
 
+  /** Turbo's own page refresh; done at the next `turbo:load`, or after REFETCH_TIMEOUT. */
   private turboRefresh(): Promise<void> {
-    const session = this.host.turbo().session
+    const session = this.parts.turbo().session
     if (!session?.refresh) return this.refetchAndMorph()
-    const clock = this.clock
-    return new Promise((resolve) => {
-      const timer = clock.setTimeout(done, 10_000)
-      function done() {
-        clock.clearTimeout(timer)
-        document.removeEventListener("turbo:load", done)
-        resolve()
-      }
-      document.addEventListener("turbo:load", done)
-      session.refresh!(location.href)
-    })
+    let loaded!: () => void
+    const load = new Promise<void>((resolve) => (loaded = resolve))
+    document.addEventListener("turbo:load", loaded, { once: true })
+    session.refresh(location.href)
+    return withTimeout(this.clock, load, REFETCH_TIMEOUT, undefined).finally(() => document.removeEventListener("turbo:load", loaded))
   }
-}
-
-/** Lets the browser paint and handle input between the long parts of a big page's catch-up. */
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
-
-function dispatch(name: string, detail: object, cancelable = false): boolean {
-  return globalThis.document?.dispatchEvent(new CustomEvent(name, { detail, cancelable })) ?? true
 }

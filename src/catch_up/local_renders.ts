@@ -2,6 +2,7 @@
 // Turbo.renderStreamMessage) are newer than the page being fetched: the morph would undo them, so they
 // wait until it is done, as the cable's messages do. A validation error shown in reply to a form post
 // during a catch-up stays on screen.
+import { withTimeout, type Clock } from "../cable/clock"
 import { debug } from "../log"
 
 /** The longest a local render waits: a hung refetch must not hide a form's response for long (ms). */
@@ -15,7 +16,10 @@ export class LocalRenders {
 
   /** Listens on window, bubbling, and only while held: it runs after the app's own listeners and wraps
    *  whatever render they chose, and costs nothing per message otherwise. */
-  constructor(private readonly target: EventTarget) {}
+  constructor(
+    private readonly target: EventTarget,
+    private readonly clock: Clock,
+  ) {}
 
   hold(): void {
     if (this.gate) return
@@ -38,10 +42,7 @@ export class LocalRenders {
     const render = event.detail.render
     debug("a stream rendered during a catch-up waits for the morph")
     event.detail.render = async (stream) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, MAX_WAIT)))
-      await Promise.race([gate.opened, late])
-      clearTimeout(timer)
+      await withTimeout(this.clock, gate.opened, MAX_WAIT, undefined)
       await render(stream)
     }
   }

@@ -1,9 +1,35 @@
-// When a confirmation means the page may have missed something: a pure function over numbers.
-import type { CatchUpReason } from "./catch_up"
+// When the page catches up and how: pure functions over numbers, and the names the app sees. The catch-up
+// itself (catch_up.ts) loads only when a page first needs one.
+import { readMeta } from "../dom"
+
+/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
+export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
+
+/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
+export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
+
+export const CatchUpEvent = {
+  /** Before a catch-up; cancelable. `detail: {reason, strategy}`. */
+  before: "turbo-cable:before-catch-up",
+  /** The page is current again. `detail: {reason, strategy, duration}`. */
+  caughtUp: "turbo-cable:caught-up",
+  /** The catch-up gave up (a 4xx other than 408/429, a redirect away, or retries spent). `detail: {reason, error}`. */
+  failed: "turbo-cable:catch-up-failed",
+} as const
+
+export const STRATEGY_META = "turbo-cable-catch-up"
+/** `<meta name="turbo-cable-catch-up-on-connect" content="true">`: catch up on every first confirmation. */
+export const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
+
+/** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
+export function pageStrategy(configured: CatchUpStrategy, doc?: Document): CatchUpStrategy {
+  const meta = readMeta(STRATEGY_META, doc)
+  return meta == "morph" || meta == "refresh" || meta == "none" ? meta : configured
+}
 
 export interface Confirmation {
-  /** The subscription had been confirmed before a drop. */
-  again: boolean
+  /** The feed had been confirmed before a drop. */
+  confirmedBefore: boolean
   /** When the server rendered the content the subscription's first source belongs to (ms). */
   renderedAt: number
   now: number
@@ -16,8 +42,8 @@ export interface CatchUpPolicy {
   onConnect: boolean
 }
 
-export function catchUpReason({ again, renderedAt, now }: Confirmation, policy: CatchUpPolicy): CatchUpReason | null {
-  if (again) return "reconnect"
+export function catchUpReason({ confirmedBefore, renderedAt, now }: Confirmation, policy: CatchUpPolicy): CatchUpReason | null {
+  if (confirmedBefore) return "reconnect"
   if (policy.onConnect) return "connect"
   if (now - renderedAt >= policy.catchUpAfter) return "stale-page"
   return null

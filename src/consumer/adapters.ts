@@ -2,14 +2,14 @@
 // stream source or consumer). Until an app sets `WebSocket`, it is the page's WebSocket at that moment, so
 // a page that wraps WebSocket after turbo-cable loads (instrumentation, a test's recorder) is heard.
 
-let chosenWebSocket: typeof WebSocket | undefined
-
-export const adapters: { logger: Pick<Console, "log">; WebSocket: typeof WebSocket } = {
-  logger: globalThis.console,
+export const adapters = {
+  logger: globalThis.console as Pick<Console, "log">,
+  /** The WebSocket class an app chose; unset, the page's own. */
+  chosen: undefined as typeof WebSocket | undefined,
   get WebSocket(): typeof WebSocket {
-    return chosenWebSocket ?? globalThis.WebSocket
+    return this.chosen ?? globalThis.WebSocket
   },
   set WebSocket(value: typeof WebSocket) {
-    chosenWebSocket = value
+    this.chosen = value
   },
 }

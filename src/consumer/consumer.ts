@@ -1,13 +1,13 @@
 // @rails/actioncable's Consumer, over the page's one socket: app channels share the cable with the stream
 // sources and get the same guarantees (shared server subscriptions, churn kept off the wire, no retry of a
 // rejection, reconnect, liveness and wake).
-import type { SubscriptionSource } from "../cable/subscriptions"
+import type { FeedSource } from "../cable/registry"
 import { ChannelSubscriptions } from "./subscriptions"
 
 /** The part of a cable a consumer uses. */
 export interface ConsumerCable {
-  attach(identifier: string, source: SubscriptionSource): void
-  detach(identifier: string, source: SubscriptionSource): void
+  attach(identifier: string, source: FeedSource): void
+  detach(identifier: string, source: FeedSource): void
   /** A `message` command on a confirmed subscription; false when not sent. */
   perform(identifier: string, data: Record<string, unknown>): boolean
   /** A raw command on the open socket; false when there is none. */

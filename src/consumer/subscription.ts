@@ -1,6 +1,6 @@
 // One app channel subscription, as @rails/actioncable's: the mixin's methods become its own, and its
 // callbacks are called with it as `this`.
-import type { SubscriptionSource } from "../cable/subscriptions"
+import type { FeedSource } from "../cable/registry"
 import type { Consumer, ConsumerCable } from "./consumer"
 
 /** The callbacks a mixin may define (each optional); any other method becomes the subscription's too. */
@@ -21,7 +21,7 @@ export type ChannelParams = string | ({ channel: string } & Record<string, unkno
 export class Subscription {
   readonly identifier: string
   /** What the registry calls: kept apart so that no mixin method can shadow it. */
-  readonly source: SubscriptionSource
+  readonly source: FeedSource
   [method: string]: unknown
 
   constructor(

@@ -1,6 +1,6 @@
 // turbo-rails' `cable` module (app/javascript/turbo/cable.js), same names and signatures, over the page's
 // one socket: `import { cable } from "turbo-cable"` does what `import { cable } from "@hotwired/turbo-rails"` did.
-import { pageConsumer } from "../api"
+import { pageCable } from "../api"
 import type { Consumer } from "../consumer/consumer"
 import type { ChannelMixin, ChannelParams, Subscription } from "../consumer/subscription"
 import { consumerFor } from "./consumers"
@@ -10,11 +10,10 @@ export interface ConsumerLike {
   subscriptions: { create(channel: ChannelParams, mixin?: ChannelMixin): unknown }
 }
 
-let chosen: ConsumerLike | null = null
-
 /** The consumer `subscribeTo` uses: the page's shared one unless `setConsumer` chose another. */
 export async function getConsumer(): Promise<ConsumerLike> {
-  return chosen ?? pageConsumer()
+  const page = pageCable()
+  return (page.chosenConsumer as ConsumerLike | null) ?? page.consumer
 }
 
 /**
@@ -22,7 +21,7 @@ export async function getConsumer(): Promise<ConsumerLike> {
  * to move its socket elsewhere, use `<meta name="action-cable-url">` or `configure({ url })`.
  */
 export function setConsumer(consumer: ConsumerLike): ConsumerLike {
-  return (chosen = consumer)
+  return (pageCable().chosenConsumer = consumer)
 }
 
 /** The page's consumer, or (for a `url` that names another server) a consumer with a socket of its own. */

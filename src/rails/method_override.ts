@@ -38,11 +38,7 @@ export function encodeMethodIntoRequestBody(event: Event): void {
   )
 }
 
-let installed = false
-
-/** Installs the encoding once per page (turbo-rails' own copy, if loaded too, does the same thing). */
+/** Installs the encoding (the entry calls it once; turbo-rails' own copy, if loaded too, does the same thing). */
 export function installMethodOverride(): void {
-  if (installed || typeof addEventListener == "undefined") return
-  installed = true
-  addEventListener("turbo:before-fetch-request", encodeMethodIntoRequestBody)
+  if (typeof addEventListener != "undefined") addEventListener("turbo:before-fetch-request", encodeMethodIntoRequestBody)
 }

@@ -63,3 +63,12 @@ export function speedUpDuplicateRemoval(streamElement: CustomElementConstructor 
   })
   return true
 }
+
+/** Speeds up Turbo's <turbo-stream> now or once it is defined, unless `fastDuplicateRemoval` is off; returns true. */
+export function tuneTurbo({ fastDuplicateRemoval }: { fastDuplicateRemoval: boolean }): true {
+  if (!fastDuplicateRemoval || typeof customElements == "undefined") return true
+  const streamElement = customElements.get("turbo-stream")
+  if (streamElement) speedUpDuplicateRemoval(streamElement)
+  else customElements.whenDefined("turbo-stream").then(speedUpDuplicateRemoval)
+  return true
+}

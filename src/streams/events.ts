@@ -1,4 +1,5 @@
 // Events a source element dispatches; they bubble, so `document` hears every source.
+import { dispatch } from "../dom"
 
 export const SourceEvent = {
   /** The server confirmed the subscription; the element has the `connected` attribute. */
@@ -17,7 +18,5 @@ export interface SourceEventDetail {
 
 export function dispatchSourceEvent(source: Element, name: string, identifier: string): void {
   const detail: SourceEventDetail = { identifier, source }
-  source.dispatchEvent(new CustomEvent(name, { bubbles: true, detail }))
-  // A removed element's events cannot bubble to the document; the document hears them all the same.
-  if (!source.isConnected) document.dispatchEvent(new CustomEvent(name, { detail }))
+  dispatch(name, { target: source, detail })
 }

@@ -1,7 +1,8 @@
 // Hands received messages to Turbo: only Turbo Streams, in arrival order, each once. Messages that arrive
 // together (a burst queues many socket frames) go to Turbo in one call: Turbo parses, checks permanent
 // elements and autofocus once per call, and each <turbo-stream> still renders with its own events.
-import { debug } from "../log"
+import type { Clock } from "../cable/clock"
+import { debug, logError } from "../log"
 import { streamHtml } from "./stream_html"
 
 /**
@@ -20,7 +21,7 @@ export class StreamRenderer {
   private pending: string[] = []
   private flushScheduled = false
   /** True while the page catches up: messages wait, and are applied in order afterwards. */
-  private holding = false
+  private paused = false
 
   /**
    * `overflowed` is called when the held messages pass `maxHeld` and are dropped: applying them early would
@@ -29,47 +30,52 @@ export class StreamRenderer {
    */
   constructor(
     private readonly sink: () => StreamSink,
+    private readonly clock: Clock,
     private readonly overflowed: () => void = () => {},
     private readonly maxHeld: number = MAX_HELD_MESSAGES,
   ) {}
 
-  render(message: unknown): void {
+  /** A message for the page, straight from the registry. */
+  readonly render = (message: unknown): void => {
     const html = streamHtml(message)
     if (html === null) return debug("message ignored, not a Turbo Stream:", message)
-    if (this.holding && this.pending.length >= this.maxHeld) {
+    if (this.paused && this.pending.length >= this.maxHeld) {
       debug(`more than ${this.maxHeld} messages held: dropped, the page catches up again`)
       this.pending = []
       this.overflowed()
     }
     this.pending.push(html)
-    if (!this.holding && !this.flushScheduled) {
+    if (!this.paused && !this.flushScheduled) {
       this.flushScheduled = true
       // A task, not a microtask: frames already queued behind this one join the same call. Turbo defers
       // each action to the next frame anyway, so this adds no frame of latency.
-      setTimeout(() => {
-        this.flushScheduled = false
-        this.flush()
-      }, 0)
+      this.clock.after(0, this.flushNow)
     }
   }
 
-  hold(): void {
-    this.holding = true
+  /** Messages wait from now until `resume`. */
+  pause(): void {
+    this.paused = true
   }
 
-  release(): void {
-    this.holding = false
+  resume(): void {
+    this.paused = false
+    this.flush()
+  }
+
+  private readonly flushNow = (): void => {
+    this.flushScheduled = false
     this.flush()
   }
 
   private flush(): void {
-    if (this.holding || this.pending.length == 0) return
+    if (this.paused || this.pending.length == 0) return
     const html = this.pending.length == 1 ? this.pending[0] : this.pending.join("")
     this.pending = []
     try {
       this.sink().renderStreamMessage(html)
     } catch (error) {
-      console.error("turbo-cable: a stream message failed to render", error)
+      logError("a stream message failed to render", error)
     }
   }
 }

@@ -1,33 +1,28 @@
 // <turbo-cable-stream-source>: the markup turbo-rails' turbo_stream_from renders. Thin: the cable does the work.
-import type { SubscriptionSource } from "../cable/subscriptions"
+import type { FeedSource } from "../cable/registry"
 import { SourceEvent, dispatchSourceEvent } from "./events"
 import { ELEMENT_NAME, isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
 
 /** What the element needs from the page's cable. */
 export interface SourceRegistry {
-  attach(identifier: string, source: SubscriptionSource): void
-  detach(identifier: string, source: SubscriptionSource): void
-}
-
-let registry: SourceRegistry | null = null
-
-/** Wires the element class to the page's cable; called once by the entry point. */
-export function useSourceRegistry(cable: SourceRegistry): void {
-  registry = cable
+  attachSource(identifier: string, source: FeedSource): void
+  detachSource(identifier: string, source: FeedSource): void
 }
 
 function inTurboPreview(): boolean {
   return document.documentElement.hasAttribute("data-turbo-preview")
 }
 
-export class StreamSourceElement extends HTMLElement implements SubscriptionSource {
+export class StreamSourceElement extends HTMLElement implements FeedSource {
+  /** The page's cable, set when the element is defined. */
+  static registry: SourceRegistry | null = null
   /** The identifier this element is subscribed under, or null while it is not. */
   identifier: string | null = null
   private attributeObserver: MutationObserver | null = null
 
   connectedCallback(): void {
     // A cached preview is replaced by the real page in a moment; its sources would only churn the wire.
-    if (inTurboPreview() || !registry) return
+    if (inTurboPreview() || !StreamSourceElement.registry) return
     this.attributeObserver ??= new MutationObserver((records) => {
       if (records.some((record) => isIdentifierAttribute(record.attributeName!))) this.resubscribe()
     })
@@ -67,12 +62,12 @@ export class StreamSourceElement extends HTMLElement implements SubscriptionSour
 
   private subscribe(): void {
     this.identifier = subscriptionIdentifier(this)
-    registry!.attach(this.identifier, this)
+    StreamSourceElement.registry!.attachSource(this.identifier, this)
   }
 
   private unsubscribe(): void {
     if (this.identifier === null) return
-    registry!.detach(this.identifier, this)
+    StreamSourceElement.registry!.detachSource(this.identifier, this)
     const identifier = this.identifier
     this.identifier = null
     this.removeAttribute("rejected")
@@ -108,8 +103,9 @@ function keepStateThroughMorphs(event: Event): void {
 }
 
 /** Defines the element unless another copy (or turbo-rails) already did; returns whether this copy defined it. */
-export function defineStreamSourceElement(): boolean {
+export function defineStreamSourceElement(registry: SourceRegistry): boolean {
   if (customElements.get(ELEMENT_NAME)) return false
+  StreamSourceElement.registry = registry
   customElements.define(ELEMENT_NAME, StreamSourceElement)
   document.addEventListener("turbo:before-morph-attribute", keepStateThroughMorphs)
   return true

@@ -1,5 +1,5 @@
 // A clock whose time moves only when a test says so: timers fire in order as `advance` passes them.
-import type { Clock } from "../../src/cable/clock"
+import type { Clock, TimerHandle } from "../../src/cable/clock"
 
 interface Timer {
   id: number
@@ -17,20 +17,16 @@ export class FakeClock implements Clock {
     return this.time
   }
 
-  setTimeout(callback: () => void, ms: number): unknown {
+  after(ms: number, callback: () => void): TimerHandle {
     return this.add({ id: this.nextId++, at: this.time + Math.max(0, ms), callback })
   }
 
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((timer) => timer.id !== handle)
-  }
-
-  setInterval(callback: () => void, ms: number): unknown {
+  every(ms: number, callback: () => void): TimerHandle {
     return this.add({ id: this.nextId++, at: this.time + ms, callback, every: ms })
   }
 
-  clearInterval(handle: unknown): void {
-    this.clearTimeout(handle)
+  cancel(handle: TimerHandle): void {
+    this.timers = this.timers.filter((timer) => timer.id !== handle)
   }
 
   /** Moves time forward by `ms`, firing every timer due on the way, in order. */
@@ -42,7 +38,7 @@ export class FakeClock implements Clock {
       this.time = Math.max(this.time, due.at)
       // A late interval fires once, as a browser's does after a sleep, then keeps its period from now.
       if (due.every) due.at = this.time + due.every
-      else this.clearTimeout(due.id)
+      else this.cancel(due.id)
       due.callback()
     }
     this.time = end

@@ -1,9 +1,10 @@
-// When the page catches up, under a fake clock: after a reconnect, once every subscription is confirmed,
-// one run for many requests, with live messages held and applied after it in order.
-import { beforeEach, describe, expect, it } from "vitest"
+// When the page catches up, on a fake line under a fake clock: after a reconnect, once every subscription is
+// confirmed, one run for many requests, with live messages held and applied after it in order. No real
+// timer: the catch-up's module loads on first use (vi.dynamicImportSettled), its steps are promises.
+import { beforeEach, describe, expect, it, vi } from "vitest"
 import { createPageCable, type PageCable } from "../../src/page_cable"
 import { FakeClock } from "../support/fake_clock"
-import { FakeWebSocket, settle } from "../support/fake_socket"
+import { FakeLine, microtasks } from "../support/fake_line"
 
 const A = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: "a" })
 const B = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: "b" })
@@ -11,13 +12,14 @@ const source = { subscriptionConfirmed() {}, subscriptionLost() {}, subscription
 const stream = (n: number) => `<turbo-stream action="append" target="t"><template><i>${n}</i></template></turbo-stream>`
 
 let clock: FakeClock
+let line: FakeLine
 let page: PageCable
 let rendered: string[]
 let runs: Array<{ reason: string; finish: () => void }>
 
 beforeEach(() => {
-  FakeWebSocket.reset()
   clock = new FakeClock()
+  line = new FakeLine()
   rendered = []
   runs = []
   page = createPageCable({
@@ -27,33 +29,35 @@ beforeEach(() => {
       catchUp: (reason) => new Promise<void>((finish) => runs.push({ reason, finish })),
     },
     clock,
-    WebSocket: FakeWebSocket as unknown as typeof WebSocket,
+    line,
     turbo: () => ({ renderStreamMessage: (html: string) => void rendered.push(html) }),
     document: null,
     renderedAt: () => clock.now(),
   })
 })
 
-async function connect(): Promise<FakeWebSocket> {
-  await settle()
-  const socket = FakeWebSocket.latest
-  socket.accept()
-  socket.welcome()
-  return socket
+/** Lets the catch-up load and take its steps, and the renderer flush. */
+async function settle(): Promise<void> {
+  await vi.dynamicImportSettled()
+  await microtasks()
+  clock.advance(0)
 }
 
-async function reconnect(socket: FakeWebSocket): Promise<FakeWebSocket> {
+function connect(): FakeLine {
+  line.welcome()
+  return line
+}
+
+function reconnect(socket: FakeLine): FakeLine {
   socket.drop()
-  await settle()
-  clock.advance(10_000) // past any backoff step
   return connect()
 }
 
 describe("CatchUp", () => {
   it("costs nothing on a page's first, prompt confirmation", async () => {
     page.attachSource(A, source)
-    const socket = await connect()
-    socket.receive({ identifier: A, type: "confirm_subscription" })
+    const socket = connect()
+    socket.confirm(A)
     await settle()
     expect(runs).toEqual([])
   })
@@ -61,26 +65,26 @@ describe("CatchUp", () => {
   it("runs once after a reconnect, when every subscription is confirmed again", async () => {
     page.attachSource(A, source)
     page.attachSource(B, source)
-    const first = await connect()
-    first.receive({ identifier: A, type: "confirm_subscription" })
-    first.receive({ identifier: B, type: "confirm_subscription" })
-    const second = await reconnect(first)
-    second.receive({ identifier: A, type: "confirm_subscription" })
+    const first = connect()
+    first.confirm(A)
+    first.confirm(B)
+    const second = reconnect(first)
+    second.confirm(A)
     await settle()
     expect(runs).toEqual([]) // B is not confirmed yet: a refetch now could miss its broadcasts
-    second.receive({ identifier: B, type: "confirm_subscription" })
+    second.confirm(B)
     await settle()
     expect(runs.map((run) => run.reason)).toEqual(["reconnect"])
   })
 
   it("holds live messages while it runs and applies them after, in order, each once", async () => {
     page.attachSource(A, source)
-    const first = await connect()
-    first.receive({ identifier: A, type: "confirm_subscription" })
-    const second = await reconnect(first)
-    second.receive({ identifier: A, type: "confirm_subscription" })
+    const first = connect()
+    first.confirm(A)
+    const second = reconnect(first)
+    second.confirm(A)
     await settle()
-    for (let n = 1; n <= 3; n++) second.receive({ identifier: A, message: stream(n) })
+    for (let n = 1; n <= 3; n++) second.message(A, stream(n))
     await settle()
     expect(rendered).toEqual([])
     expect(page.handle.state).toBe("catching-up")
@@ -93,11 +97,11 @@ describe("CatchUp", () => {
   it("catches up anyway when a subscription never confirms, after the settle timeout", async () => {
     page.attachSource(A, source)
     page.attachSource(B, source)
-    const first = await connect()
-    first.receive({ identifier: A, type: "confirm_subscription" })
-    first.receive({ identifier: B, type: "confirm_subscription" })
-    const second = await reconnect(first)
-    second.receive({ identifier: A, type: "confirm_subscription" })
+    const first = connect()
+    first.confirm(A)
+    first.confirm(B)
+    const second = reconnect(first)
+    second.confirm(A)
     clock.advance(3_000)
     await settle()
     expect(runs).toEqual([])
@@ -108,14 +112,14 @@ describe("CatchUp", () => {
 
   it("makes one more run, not many, for requests that come while one runs", async () => {
     page.attachSource(A, source)
-    let socket = await connect()
-    socket.receive({ identifier: A, type: "confirm_subscription" })
-    socket = await reconnect(socket)
-    socket.receive({ identifier: A, type: "confirm_subscription" })
+    let socket = connect()
+    socket.confirm(A)
+    socket = reconnect(socket)
+    socket.confirm(A)
     await settle()
     for (let i = 0; i < 5; i++) {
-      socket = await reconnect(socket)
-      socket.receive({ identifier: A, type: "confirm_subscription" })
+      socket = reconnect(socket)
+      socket.confirm(A)
       page.catchUpNow()
     }
     await settle()
@@ -132,14 +136,14 @@ describe("CatchUp", () => {
     page = createPageCable({
       options: { url: "ws://cable.test/cable", catchUp: (reason) => new Promise<void>((finish) => runs.push({ reason, finish })) },
       clock,
-      WebSocket: FakeWebSocket as unknown as typeof WebSocket,
+      line,
       turbo: () => ({ renderStreamMessage: () => {} }),
       document: null,
       renderedAt: () => clock.now() - 5_000,
     })
     page.attachSource(A, source)
-    const socket = await connect()
-    socket.receive({ identifier: A, type: "confirm_subscription" })
+    const socket = connect()
+    socket.confirm(A)
     await settle()
     expect(runs.map((run) => run.reason)).toEqual(["stale-page"])
   })

@@ -1,5 +1,5 @@
 // The socket's life under a fake clock: backoff, liveness, stops, bad frames.
-import { beforeEach, describe, expect, it } from "vitest"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { createPageCable, type PageCable } from "../../src/page_cable"
 import { FakeClock } from "../support/fake_clock"
 import { FakeWebSocket, settle } from "../support/fake_socket"
@@ -20,6 +20,9 @@ beforeEach(() => {
     document: null,
   })
 })
+
+// A page left running would open its next socket during the next test.
+afterEach(() => page.handle.stop())
 
 async function opened(): Promise<FakeWebSocket> {
   await settle()
@@ -69,13 +72,13 @@ describe("Connection", () => {
     await settle()
     clock.advance(450)
     const second = await welcomed()
-    expect(page.cable.connection.rejoiningAfterWake).toBe(false)
+    expect(page.line.rejoiningAfterWake).toBe(false)
     second.drop()
-    page.cable.connection.checkNow("resume")
+    page.line.wake("resume")
     await settle()
     const third = await opened()
     expect(third).not.toBe(second)
-    expect(page.cable.connection.rejoiningAfterWake).toBe(true)
+    expect(page.line.rejoiningAfterWake).toBe(true)
   })
 
   it("replaces a line that has been silent for two ping intervals", async () => {

@@ -20,7 +20,7 @@ describe("ConnectionMonitor", () => {
     const deaths: string[] = []
     const time = new FakeClock()
     const monitor = new ConnectionMonitor(
-      { lineIsDead: (why) => deaths.push(why), poll: () => {} },
+      (why) => deaths.push(why),
       { staleAfter: 6_000, pollInterval: 500 },
       time,
     )

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { StreamRenderer } from "../../src/streams/stream_renderer"
+import { FakeClock } from "../support/fake_clock"
 
 const append = (n: number) => `<turbo-stream action="append" target="items"><template><li id="i${n}">${n}</li></template></turbo-stream>`
 const ids = (html: string[]) => html.flatMap((chunk) => [...chunk.matchAll(/id="i(\d+)"/g)].map((m) => Number(m[1])))
@@ -7,35 +8,36 @@ const ids = (html: string[]) => html.flatMap((chunk) => [...chunk.matchAll(/id="
 function renderer(maxHeld: number) {
   const rendered: string[] = []
   let overflows = 0
-  const r = new StreamRenderer(() => ({ renderStreamMessage: (html) => void rendered.push(html) }), () => overflows++, maxHeld)
-  return { r, rendered, overflows: () => overflows }
+  const clock = new FakeClock()
+  const r = new StreamRenderer(() => ({ renderStreamMessage: (html) => void rendered.push(html) }), clock, () => overflows++, maxHeld)
+  return { r, rendered, overflows: () => overflows, clock }
 }
 
-describe("StreamRenderer's held queue", () => {
-  it("applies held messages in order on release", () => {
+describe("StreamRenderer's paused queue", () => {
+  it("applies paused messages in order on resume", () => {
     const { r, rendered } = renderer(10)
-    r.hold()
+    r.pause()
     for (let i = 1; i <= 5; i++) r.render(append(i))
     expect(rendered).toEqual([])
-    r.release()
+    r.resume()
     expect(ids(rendered)).toEqual([1, 2, 3, 4, 5])
   })
 
   it("past its bound drops what it held and asks for one more catch-up, never applying out of turn", () => {
     const { r, rendered, overflows } = renderer(3)
-    r.hold()
+    r.pause()
     for (let i = 1; i <= 5; i++) r.render(append(i))
     expect(overflows()).toBe(1)
     expect(rendered).toEqual([])
-    r.release()
+    r.resume()
     // 1-3 were dropped (the next catch-up's refetch carries them); 4 and 5 came after the drop.
     expect(ids(rendered)).toEqual([4, 5])
   })
 
-  it("holds no bound when not holding", async () => {
-    const { r, rendered, overflows } = renderer(3)
+  it("has no bound when not paused", async () => {
+    const { r, rendered, overflows, clock } = renderer(3)
     for (let i = 1; i <= 5; i++) r.render(append(i))
-    await new Promise((done) => setTimeout(done, 5))
+    clock.advance(0)
     expect(ids(rendered)).toEqual([1, 2, 3, 4, 5])
     expect(overflows()).toBe(0)
   })

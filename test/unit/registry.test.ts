@@ -1,10 +1,12 @@
+// The registry alone, with a fake line and the fake clock: no socket, no real timer.
 import { beforeEach, describe, expect, it } from "vitest"
-import { Subscriptions, type SubscriptionSource } from "../../src/cable/subscriptions"
+import { Emitter } from "../../src/events"
+import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
 import { FakeClock } from "../support/fake_clock"
 
 const timing = { confirmTimeout: 2_000, maxSubscribeRetries: 3, unsubscribeDelay: 500 }
 
-function source(): SubscriptionSource & { log: string[] } {
+function source(): FeedSource & { log: string[] } {
   const log: string[] = []
   return {
     log,
@@ -18,23 +20,27 @@ function setup(open = true) {
   const wire: string[] = []
   const delivered: unknown[] = []
   const state = { open }
-  const subscriptions = new Subscriptions(
-    {
-      send: (command) => (state.open ? (wire.push(JSON.parse(command).command), true) : false),
-      needSocket: () => {},
-      deliver: (message) => delivered.push(message),
-      confirmed: () => {},
+  const line = { open: () => {}, send: (command: string) => (state.open ? (wire.push(JSON.parse(command).command), true) : false) }
+  const registry = new Registry(line, (message) => delivered.push(message), new Emitter<RegistryEvents>(), timing, clock)
+  const subscriptions = {
+    attach: (identifier: string, s: FeedSource) => registry.attach(identifier, s),
+    detach: (identifier: string, s: FeedSource) => registry.detach(identifier, s),
+    confirm: (identifier: string) => registry.receive({ type: "confirm", identifier }),
+    reject: (identifier: string) => registry.receive({ type: "reject", identifier }),
+    message: (identifier: string, message: unknown) => registry.receive({ type: "message", identifier, message }),
+    welcomed: () => registry.welcomed(),
+    lost: (willReconnect: boolean) => registry.lost(willReconnect),
+    get size() {
+      return registry.size
     },
-    timing,
-    clock,
-  )
+  }
   return { subscriptions, wire, delivered, state }
 }
 
 let clock: FakeClock
 beforeEach(() => (clock = new FakeClock()))
 
-describe("Subscriptions", () => {
+describe("Registry", () => {
   it("shares one server subscription between sources of one identifier", () => {
     const { subscriptions, wire } = setup()
     const a = source(), b = source()
@@ -139,7 +145,6 @@ describe("Subscriptions", () => {
     subscriptions.attach("s", source())
     for (let i = 0; i < 20; i++) {
       clock.advance(2_000)
-      subscriptions.poll(clock.now())
     }
     expect(wire).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
   })
@@ -153,7 +158,6 @@ describe("Subscriptions", () => {
     subscriptions.confirm("good")
     for (let i = 0; i < 10; i++) {
       clock.advance(2_000)
-      subscriptions.poll(clock.now())
     }
     subscriptions.lost(true)
     subscriptions.welcomed()
@@ -162,7 +166,7 @@ describe("Subscriptions", () => {
     expect(wire.filter((c) => c == "subscribe")).toHaveLength(3)
   })
 
-  it("holds messages that arrive between the last source leaving and the next arriving", () => {
+  it("keeps messages that arrive between the last source leaving and the next arriving", () => {
     const { subscriptions, delivered } = setup()
     const a = source()
     subscriptions.attach("s", a)
@@ -185,7 +189,6 @@ describe("Subscriptions", () => {
     subscriptions.attach("s", a)
     expect(wire).toEqual(["subscribe", "unsubscribe"])
     clock.advance(500)
-    subscriptions.poll(clock.now())
     expect(wire).toEqual(["subscribe", "unsubscribe", "subscribe"])
   })
 

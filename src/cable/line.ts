@@ -1,0 +1,69 @@
+// The seam between the registry and whatever carries its commands to the server: today one WebSocket of
+// this page (socket_line.ts); AnyCable's extended protocol and a connection shared by the tabs of a browser
+// are other lines behind the same interface.
+import type { Unbind } from "../events"
+import type { PageWake } from "./page_lifecycle"
+import type { DisconnectReason, SubscriptionFrame } from "./protocol"
+import type { TOKEN_EXPIRED } from "./refusal"
+
+/** The line's state, as the page shows it (`data-turbo-cable-state` adds the catch-up's on top). */
+export type LineState =
+  | "idle" // nothing has asked for the line yet
+  | "connecting" // the first socket is opening
+  | "connected" // welcomed by the server
+  | "disconnected" // the line dropped; waiting before the next attempt
+  | "reconnecting" // a later attempt is under way
+  | "stopped" // refused for good, or stopped by the app
+
+/** A reason the server gave in its `disconnect` frame (Action Cable's, AnyCable's, or any other it sends). */
+export type ServerReason = (typeof DisconnectReason)[keyof typeof DisconnectReason] | typeof TOKEN_EXPIRED | (string & {})
+
+/** Why the line stopped for good. */
+export type StopReason =
+  | ServerReason // the server refused the connection (`reconnect: false`, or `unauthorized`)
+  | "unsupported" // the server picked `actioncable-unsupported`
+  | "bad-url" // the configured URL is not a WebSocket URL
+  | "page unloading" // the page is going away: no new socket for it
+  | "stopped by the app" // getCable().stop()
+  | "disconnected by the app" // consumer.disconnect()
+
+/** Why a working line was replaced or lost. */
+export type DropReason =
+  | ServerReason // the server disconnected us and allows a reconnect (`server_restart`, `remote`)
+  | "stale" // no frame within staleAfter
+  | "slept" // the machine slept or the page was frozen: the socket cannot be trusted
+  | "closed" // the socket closed without a reason
+  | PageWake // the page woke and the line had been silent too long to trust
+
+export interface StateChange {
+  state: LineState
+  previous: LineState
+  reason?: StopReason | DropReason
+}
+
+export interface LineEvents {
+  /** The server welcomed a new connection: it holds no subscription yet. */
+  welcome(): void
+  /** A subscription's frame (confirm, reject, message), parsed. */
+  frame(frame: SubscriptionFrame): void
+  /** The connection is gone and with it every server subscription; `willReconnect` false once stopped. */
+  lost(willReconnect: boolean): void
+  state(change: StateChange): void
+}
+
+export interface Line {
+  readonly state: LineState
+  /** The current connection follows this page's own wake (resume, visible, online): no fleet rejoins with it. */
+  readonly rejoiningAfterWake: boolean
+  /** Connects if idle. Does nothing once stopped; `restart` undoes a stop. */
+  open(): void
+  /** Sends a command if the server has welcomed this connection; false otherwise. */
+  send(command: string): boolean
+  /** The page says the line may be back, or broken: act now rather than at the next backoff step. */
+  wake(why: PageWake): void
+  /** Closes the connection for good. */
+  stop(reason: StopReason): void
+  /** Undoes `stop`: a fresh connection, backoff from its first step. */
+  restart(): void
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): Unbind
+}

@@ -1,0 +1,80 @@
+// A Line for unit tests of what sits above it (registry, catch-up, consumer, page cable): the test plays the
+// server (welcome, frames, drops) and reads the commands the page sent. No socket, no timer.
+import type { Line, LineEvents, LineState, StateChange, StopReason } from "../../src/cable/line"
+import type { SubscriptionFrame } from "../../src/cable/protocol"
+import { Emitter } from "../../src/events"
+
+export class FakeLine implements Line {
+  state: LineState = "idle"
+  rejoiningAfterWake = false
+  /** Every command sent while connected, parsed. */
+  readonly sent: Array<Record<string, any>> = []
+  private readonly events = new Emitter<LineEvents>()
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
+    return this.events.on(name, listener)
+  }
+
+  open(): void {
+    if (this.state == "idle") this.become("connecting")
+  }
+
+  send(command: string): boolean {
+    if (this.state != "connected") return false
+    this.sent.push(JSON.parse(command))
+    return true
+  }
+
+  wake(): void {}
+
+  stop(reason: StopReason): void {
+    if (this.state == "stopped") return
+    this.become("stopped", reason)
+    this.events.emit("lost", false)
+  }
+
+  restart(): void {
+    if (this.state == "stopped") this.become("connecting")
+  }
+
+  // The server's side
+
+  welcome(): void {
+    this.become("connected")
+    this.events.emit("welcome")
+  }
+
+  frame(frame: SubscriptionFrame): void {
+    this.events.emit("frame", frame)
+  }
+
+  confirm(identifier: string): void {
+    this.frame({ type: "confirm", identifier })
+  }
+
+  message(identifier: string, message: unknown): void {
+    this.frame({ type: "message", identifier, message })
+  }
+
+  /** The connection drops; the next `welcome` is a reconnect. */
+  drop(): void {
+    this.become("disconnected", "closed")
+    this.events.emit("lost", true)
+    this.become("reconnecting")
+  }
+
+  commands(command?: string): Array<Record<string, any>> {
+    return command ? this.sent.filter((frame) => frame.command == command) : this.sent
+  }
+
+  private become(state: LineState, reason?: StateChange["reason"]): void {
+    const previous = this.state
+    this.state = state
+    this.events.emit("state", { state, previous, reason })
+  }
+}
+
+/** Lets promise callbacks run (no timer involved): the catch-up's steps are promises. */
+export async function microtasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
+}
