@@ -1,0 +1,88 @@
+// Size budget (issue 14): `npm run size` after `npm run build`. Measures the builds exactly as bench's size
+// scenario does (bench/support/bundles.ts) and exits non-zero naming each build over its budget.
+// `npm run size -- --why` also lists which modules make up the ESM bytes loaded up front.
+import { build } from "esbuild"
+import { resolve } from "node:path"
+import { gzipSync } from "node:zlib"
+import { minifiedSize, OUT_DIR, REPO_ROOT, splitSizes } from "../../bench/support/bundles"
+
+/**
+ * min+gzip budgets in bytes (kB = 1000 bytes, as the bench reports). The ESM figure is what a page loads
+ * before any lazy import runs; the script-tag figure is the whole classic-script build, Turbo inside.
+ */
+export const BUDGETS = {
+  esmUpFront: 11_000,
+  scriptTag: 40_100,
+} as const
+
+const TURBO = ["@hotwired/turbo"]
+const ESM_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.js")
+const SCRIPT_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.min.js")
+
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`
+
+interface Measured {
+  build: string
+  bytes: number
+  budget: number
+}
+
+async function measure(): Promise<Measured[]> {
+  const esm = await splitSizes(ESM_ENTRY, TURBO)
+  const script = await minifiedSize(SCRIPT_ENTRY, "iife")
+  return [
+    { build: "dist/turbo-cable.js (ESM, up front, Turbo external)", bytes: esm.eager, budget: BUDGETS.esmUpFront },
+    { build: "dist/turbo-cable.min.js (script tag, Turbo inside)", bytes: script.gzipped, budget: BUDGETS.scriptTag },
+  ]
+}
+
+/**
+ * Minified bytes of the up-front ESM output per input file. dist/ is one file, so this bundles src/index.ts
+ * with the same esbuild settings as `splitSizes`; gzip cannot be split per file, so the figures are minified.
+ */
+async function upFrontBreakdown(): Promise<{ inputs: Array<[string, number]>; minified: number; gzipped: number }> {
+  const result = await build({
+    entryPoints: [resolve(REPO_ROOT, "src/index.ts")],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    splitting: true,
+    target: "es2020",
+    external: TURBO,
+    outdir: resolve(OUT_DIR, "split-why"),
+    write: false,
+    metafile: true,
+    logLevel: "error",
+  })
+  const [path, output] = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)!
+  const contents = result.outputFiles.find((file) => file.path == resolve(REPO_ROOT, path))!.contents
+  const inputs = Object.entries(output.inputs)
+    // node_modules is a symlink in worktrees; esbuild reports the real path, so cut it to the package's.
+    .map(([input, { bytesInOutput }]): [string, number] => [input.replace(/^.*(?=node_modules\/)/, ""), bytesInOutput])
+    .filter(([, bytes]) => bytes > 0)
+    .sort((a, b) => b[1] - a[1])
+  return { inputs, minified: contents.byteLength, gzipped: gzipSync(contents, { level: 9 }).byteLength }
+}
+
+async function main(): Promise<number> {
+  const measured = await measure()
+  for (const { build, bytes, budget } of measured) {
+    const verdict = bytes <= budget ? "ok" : `OVER by ${bytes - budget} bytes`
+    console.log(`${build}: ${kB(bytes)} min+gzip (${bytes} bytes), budget ${kB(budget)}: ${verdict}`)
+  }
+
+  if (process.argv.includes("--why")) {
+    const { inputs, minified, gzipped } = await upFrontBreakdown()
+    console.log(`\nUp front from src/index.ts, minified bytes per input (${minified} bytes minified, ${kB(gzipped)} min+gzip in all):`)
+    for (const [input, bytes] of inputs) {
+      console.log(`  ${String(bytes).padStart(6)}  ${(100 * bytes / minified).toFixed(1).padStart(4)}%  ${input}`)
+    }
+  }
+
+  const over = measured.filter(({ bytes, budget }) => bytes > budget)
+  if (over.length) console.error(`\nOver the size budget: ${over.map(({ build }) => build).join("; ")}`)
+  return over.length ? 1 : 0
+}
+
+process.exitCode = await main()
