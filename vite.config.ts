@@ -1,5 +1,5 @@
 // The builds, one `vite build --mode NAME` each (`npm run build` runs them all):
-//   esm                   dist/turbo-cable.js     for bundlers: Turbo, idiomorph, reconnecting-websocket external
+//   esm                   dist/turbo-cable.js     for bundlers: Turbo and idiomorph external
 //   actioncable           dist/actioncable.js     `turbo-cable/actioncable`, the same for bundlers
 //   importmap             dist/importmap/turbo-cable.js   for import maps: only Turbo (and the lazy idiomorph) bare
 //   importmap-actioncable dist/importmap/actioncable.js
@@ -11,7 +11,7 @@ import { defineConfig, type Plugin, type UserConfig } from "vite"
 
 const src = (file: string) => resolve(import.meta.dirname, "src", file)
 const MAIN_ENTRY = src("index.ts")
-const RUNTIME_DEPENDENCIES = ["@hotwired/turbo", "idiomorph", "reconnecting-websocket"]
+const RUNTIME_DEPENDENCIES = ["@hotwired/turbo", "idiomorph"]
 
 const isMainEntry = (file: string) => file.replace(/\.ts$/, "") == MAIN_ENTRY.replace(/\.ts$/, "")
 
@@ -24,8 +24,11 @@ const mainEntryAsImport: Plugin = {
   },
 }
 
-/** An ES module build of `entry` into `dir`/`file`, with `bare` left as imports. */
-function esm(entry: string, dir: string, file: string, bare: string[], minify: boolean): UserConfig {
+/**
+ * An ES module build of `entry` into `dir`/`file`, with `bare` left as imports. `oneFile`: the lazily loaded
+ * parts stay inside (an import map pins files one by one; a chunk beside it would need a pin of its own).
+ */
+function esm(entry: string, dir: string, file: string, bare: string[], minify: boolean, oneFile = false): UserConfig {
   return {
     plugins: entry == MAIN_ENTRY ? [] : [mainEntryAsImport],
     build: {
@@ -35,7 +38,9 @@ function esm(entry: string, dir: string, file: string, bare: string[], minify: b
       minify,
       sourcemap: true,
       lib: { entry, formats: ["es"], fileName: () => file },
-      rollupOptions: { external: bare },
+      // The lazily loaded chunks (the socket, the catch-up) import what they share with the entry from the entry
+      // itself, instead of the entry importing a handful of tiny shared chunks before it can run.
+      rollupOptions: { external: bare, preserveEntrySignatures: "allow-extension", output: { inlineDynamicImports: oneFile } },
     },
   }
 }
@@ -46,9 +51,9 @@ export default defineConfig(({ mode }) => {
     case "actioncable":
       return esm(src("actioncable.ts"), dist, "actioncable.js", RUNTIME_DEPENDENCIES, false)
     case "importmap":
-      return esm(MAIN_ENTRY, resolve(dist, "importmap"), "turbo-cable.js", ["@hotwired/turbo", "idiomorph"], true)
+      return esm(MAIN_ENTRY, resolve(dist, "importmap"), "turbo-cable.js", ["@hotwired/turbo", "idiomorph"], true, true)
     case "importmap-actioncable":
-      return esm(src("actioncable.ts"), resolve(dist, "importmap"), "actioncable.js", [], true)
+      return esm(src("actioncable.ts"), resolve(dist, "importmap"), "actioncable.js", [], true, true)
     case "script":
       return {
         // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).

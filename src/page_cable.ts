@@ -9,7 +9,7 @@ import { systemClock, type Clock } from "./cable/clock"
 import type { Line, StopReason } from "./cable/line"
 import { watchPageLifecycle } from "./cable/page_lifecycle"
 import { Registry, type FeedSource, type RegistryEvents } from "./cable/registry"
-import { SocketLine } from "./cable/socket_line"
+import { LazyLine } from "./cable/lazy_line"
 import { PageStatus, type ConnectionState } from "./cable/status"
 import { resolveCableUrl } from "./cable/url"
 import type { CatchUp } from "./catch_up/catch_up"
@@ -33,7 +33,7 @@ export interface PageCableParts {
   clock?: Clock
   /** Default: the page's WebSocket. */
   WebSocket?: typeof WebSocket
-  /** What carries the commands; default: a WebSocket of this page (SocketLine). */
+  /** What carries the commands; default: a WebSocket of this page (SocketLine, loaded on first use). */
   line?: Line
   /** Turbo, for stream messages and the catch-up; without it the cable carries app channels only. */
   turbo?: () => TurboLike
@@ -77,7 +77,7 @@ export class PageCable {
     const options = (this.options = resolveOptions(parts.options))
     this.clock = clock
     this.status = new PageStatus(document ?? undefined)
-    const line = (this.line = parts.line ?? new SocketLine(options, clock, WebSocket))
+    const line = (this.line = parts.line ?? new LazyLine(options, clock, WebSocket))
     // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
     // the drop, brings every dropped message's effect with it.
     this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.requestCatchUp("overflow")) : null

@@ -82,10 +82,18 @@ export async function splitSizes(entry: string, external: string[] = []): Promis
   })
   const gzipped = (path: string) => gzipSync(result.outputFiles.find((file) => file.path == resolve(REPO_ROOT, path))!.contents, { level: 9 }).byteLength
   const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".js"))
-  const entryOutput = outputs.find(([, output]) => output.entryPoint)!
+  // Up front: the entry and every chunk it imports statically (esbuild may move shared code into a chunk of its
+  // own), each gzipped on its own as a browser fetches it; lazy: the rest.
+  const eager = new Set<string>()
+  const visit = (path: string) => {
+    if (eager.has(path)) return
+    eager.add(path)
+    for (const { path: imported, kind, external } of result.metafile.outputs[path].imports) if (kind == "import-statement" && !external) visit(imported)
+  }
+  visit(outputs.find(([, output]) => output.entryPoint)![0])
   return {
-    eager: gzipped(entryOutput[0]),
-    lazy: outputs.filter((output) => output != entryOutput).map(([path]) => gzipped(path)),
+    eager: [...eager].reduce((sum, path) => sum + gzipped(path), 0),
+    lazy: outputs.filter(([path]) => !eager.has(path)).map(([path]) => gzipped(path)),
   }
 }
 

@@ -33,6 +33,7 @@ export type DropReason =
   | "stale" // no frame within staleAfter
   | "slept" // the machine slept or the page was frozen: the socket cannot be trusted
   | "closed" // the socket closed without a reason
+  | "timeout" // the socket did not open within connectTimeout
   | PageWake // the page woke and the line had been silent too long to trust
 
 export interface StateChange {

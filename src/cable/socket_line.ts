@@ -1,11 +1,6 @@
-// The line as one WebSocket of this page: reconnecting-websocket holds the socket, the reconnect loop says
-// when to connect, the monitor says when a silent socket is dead.
-//
-// What reconnecting-websocket does for us: one event target across every socket (listeners bound once),
-// closing the old socket and making the next one on `reconnect()`, and asking for the next socket's URL
-// through a callback after each close. The loop answers that callback when its wait is over, so the
-// library's own delays, retry limits, queue and timeouts are all turned off (see `createSocket`).
-import ReconnectingWebSocket from "reconnecting-websocket"
+// The line as one WebSocket of this page at a time: the reconnect loop says when to open the next, the
+// monitor says when a silent one is dead. Only the current socket is heard: a replaced one may still be
+// closing (never while connecting: see guarded_websocket.ts), and what it reports no longer counts.
 import type { CableOptions } from "../config"
 import { Emitter } from "../events"
 import { debug, logError } from "../log"
@@ -27,19 +22,12 @@ export type LineSettings = Pick<
   "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
 >
 
-/** reconnecting-websocket's timers run on the platform's clock: this one is longer than any page lives. */
-const NEVER = 2 ** 31 - 1
-
 export class SocketLine implements Line {
   private readonly events = new Emitter<LineEvents>()
   private readonly loop: ReconnectLoop
   private readonly monitor: ConnectionMonitor
   private readonly WebSocket: typeof WebSocket
-  private socket: ReconnectingWebSocket | null = null
-  /** reconnecting-websocket is waiting for the next socket's URL. */
-  private answerUrl: ((url: string) => void) | null = null
-  private nextUrl: string | null = null
-  private dropReason: DropReason | undefined
+  private socket: WebSocket | null = null
   private pageExit: PageExit | undefined
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
   private refusal = { authorizedBefore: false, retried: false }
@@ -54,7 +42,7 @@ export class SocketLine implements Line {
     this.loop = new ReconnectLoop(
       {
         connect: (url) => this.connect(url),
-        abandon: () => this.socket?.reconnect(),
+        abandon: () => this.drop("timeout"),
         url: () => resolveCableUrl(this.settings.url),
         serverAnswers: () => this.serverAnswers(),
         refreshCredentials: () => this.refreshCredentials(),
@@ -90,14 +78,14 @@ export class SocketLine implements Line {
   }
 
   send(command: string): boolean {
-    if (this.loop.state.name != "connected" || !this.socket) return false
+    if (this.loop.state.name != "connected" || this.socket?.readyState !== 1) return false
     debug("send", command)
     this.socket.send(command)
     return true
   }
 
   wake(why: PageWake): void {
-    if (!this.socket || this.loop.wake()) return
+    if (this.loop.wake()) return
     // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
     // slack for jitter, so a focus or a visibility change never drops a line that is fine.
     if (this.loop.state.name == "connected" && this.clock.now() - this.monitor.lastFrameAt >= (this.settings.staleAfter * 2) / 3) {
@@ -108,15 +96,9 @@ export class SocketLine implements Line {
   stop(reason: StopReason): void {
     if (this.loop.state.name == "stopped") return
     debug("stopped:", reason)
-    const socket = this.socket
-    this.socket = null
+    this.letGo()
     this.monitor.stop()
     this.loop.stop(reason)
-    socket?.close()
-    // reconnecting-websocket may be waiting for a URL: answer, so that nothing waits for ever (a closed
-    // one opens nothing).
-    this.answer("")
-    this.nextUrl = null
     this.events.emit("lost", false)
   }
 
@@ -127,47 +109,16 @@ export class SocketLine implements Line {
   }
 
   private connect(url: string): void {
-    if (this.answerUrl) return this.answer(url)
-    this.nextUrl = url
-    // A socket that closed asks for its next URL by itself; only a new one is started here.
-    if (this.socket) return
-    this.socket = this.createSocket()
-    this.socket.reconnect()
-  }
-
-  private answer(url: string): void {
-    const answer = this.answerUrl
-    this.answerUrl = null
-    answer?.(url)
-  }
-
-  private createSocket(): ReconnectingWebSocket {
-    const socket: ReconnectingWebSocket = new ReconnectingWebSocket(
-      () =>
-        new Promise<string>((resolve) => {
-          // A socket closed by `stop` opens nothing with what it gets.
-          if (socket != this.socket) return resolve("")
-          if (this.nextUrl === null) return (this.answerUrl = resolve)
-          resolve(this.nextUrl)
-          this.nextUrl = null
-        }),
-      [...SUBPROTOCOLS],
-      {
-        WebSocket: this.WebSocket,
-        // The loop decides when to connect; the library's own delays and retry limit stay out of the way.
-        minReconnectionDelay: 0,
-        maxReconnectionDelay: 0,
-        reconnectionDelayGrowFactor: 1,
-        maxRetries: Infinity,
-        minUptime: 0,
-        // The loop's connect timeout runs on our clock.
-        connectionTimeout: NEVER,
-        // Subscribes are sent again after each welcome; nothing may be replayed from a queue.
-        maxEnqueuedMessages: 0,
-        startClosed: true,
-      },
-    )
-    // A socket replaced by `restart` may still report its close: only the current one speaks.
+    let socket: WebSocket
+    try {
+      socket = new this.WebSocket(url, [...SUBPROTOCOLS])
+    } catch (error) {
+      // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.
+      logError("the WebSocket could not be opened:", error)
+      this.loop.closed("closed")
+      return this.events.emit("lost", true)
+    }
+    this.socket = socket
     socket.addEventListener("open", () => {
       if (socket == this.socket) this.opened()
     })
@@ -175,9 +126,15 @@ export class SocketLine implements Line {
       if (socket == this.socket) this.receive(event.data)
     })
     socket.addEventListener("close", (event) => {
-      if (socket == this.socket) this.closed(event.reason)
+      if (socket == this.socket) this.closed(event.reason || "closed")
     })
-    return socket
+  }
+
+  /** Closes the current socket (once open, if still connecting) and stops hearing it. */
+  private letGo(): void {
+    const socket = this.socket
+    this.socket = null
+    socket?.close()
   }
 
   private opened(): void {
@@ -219,23 +176,21 @@ export class SocketLine implements Line {
     }
   }
 
-  private closed(reason: string): void {
+  private closed(why: DropReason): void {
+    this.socket = null
     this.monitor.watch(false)
-    const why = this.dropReason ?? (reason || "closed")
-    this.dropReason = undefined
-    if (this.loop.state.name == "stopped") return
     debug("socket closed:", why)
     this.loop.closed(why)
     this.events.emit("lost", true)
   }
 
-  /** Replaces the socket: closes it (never while connecting) and lets the loop schedule the next one. */
+  /** Replaces the socket: lets it go at once and lets the loop schedule the next one. */
   private drop(why: DropReason): void {
     const { name } = this.loop.state
     if (!this.socket || (name != "connected" && name != "connecting")) return
     debug("dropping the line:", why)
-    this.dropReason = why
-    this.socket.reconnect()
+    this.letGo()
+    this.closed(why)
   }
 
   /** While the server is unreachable, it is asked over HTTP instead of with sockets (see reachability.ts). */

@@ -1,3 +1,5 @@
+import { vi } from "vitest"
+
 // A WebSocket class for unit tests of the cable: every instance is recorded, the test plays the server
 // (open, welcome, confirm, broadcast, close) and reads what the client sent.
 
@@ -81,7 +83,7 @@ export class FakeWebSocket extends EventTarget {
   }
 }
 
-/** Lets the socket library's own promise and zero-delay timer steps run. */
+/** Lets the socket's code load: it is imported when something first asks for the line. */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0))
+  await vi.dynamicImportSettled()
 }

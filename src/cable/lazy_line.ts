@@ -1,0 +1,77 @@
+// The line a page gets: the socket's code (socket_line.ts, the reconnect loop, liveness and their helpers)
+// loads when something first asks for the line, so a page with no stream source and no app
+// channel never downloads it. Listeners are handed to the real line once it exists: a frame takes no
+// extra hop through here.
+import type { Clock } from "./clock"
+import type { Line, LineEvents, LineState, StopReason } from "./line"
+import type { PageWake } from "./page_lifecycle"
+import type { LineSettings } from "./socket_line"
+import { logError } from "../log"
+
+export class LazyLine implements Line {
+  private line: Line | null = null
+  private loading = false
+  private listeners: Array<{ name: keyof LineEvents; listener: (...args: any[]) => void; unbind?: () => void }> = []
+  /** What was asked before the line loaded, replayed on it in order. */
+  private readonly asked: Array<(line: Line) => void> = []
+
+  constructor(
+    private readonly settings: LineSettings,
+    private readonly clock: Clock,
+    private readonly WebSocketClass: typeof WebSocket,
+  ) {}
+
+  get state(): LineState {
+    return this.line?.state ?? "idle"
+  }
+
+  get rejoiningAfterWake(): boolean {
+    return this.line?.rejoiningAfterWake ?? false
+  }
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): () => void {
+    if (this.line) return this.line.on(name, listener)
+    const entry: (typeof this.listeners)[number] = { name, listener }
+    this.listeners.push(entry)
+    return () => {
+      entry.unbind?.()
+      this.listeners = this.listeners.filter((other) => other !== entry)
+    }
+  }
+
+  open(): void {
+    this.whenLoaded((line) => line.open())
+  }
+
+  /** Nothing can be sent before the line exists: it has not been welcomed. */
+  send(command: string): boolean {
+    return this.line?.send(command) ?? false
+  }
+
+  wake(why: PageWake): void {
+    this.line?.wake(why)
+  }
+
+  stop(reason: StopReason): void {
+    this.whenLoaded((line) => line.stop(reason))
+  }
+
+  restart(): void {
+    this.whenLoaded((line) => line.restart())
+  }
+
+  private whenLoaded(ask: (line: Line) => void): void {
+    if (this.line) return ask(this.line)
+    this.asked.push(ask)
+    if (this.loading) return
+    this.loading = true
+    import("./socket_line")
+      .then(({ SocketLine }) => {
+        const line = new SocketLine(this.settings, this.clock, this.WebSocketClass)
+        for (const entry of this.listeners) entry.unbind = line.on(entry.name, entry.listener)
+        this.line = line
+        for (const ask of this.asked.splice(0)) ask(line)
+      })
+      .catch((error) => logError("the socket's code failed to load", error))
+  }
+}
