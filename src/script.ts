@@ -7,6 +7,7 @@ import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
 import { CatchUpEvent } from "./catch_up/policy"
 import { SourceEvent } from "./streams/events"
 import { StreamSourceElement } from "./streams/stream_source_element"
+import { logError } from "./log"
 
 declare global {
   interface Window {
@@ -42,4 +43,4 @@ async function boot(): Promise<void> {
   installMethodOverride()
 }
 
-boot().catch((error) => console.error("turbo-cable failed to start", error))
+boot().catch((error) => logError("failed to start", error))
