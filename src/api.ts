@@ -2,7 +2,6 @@
 // one cable: made on first use (a stream source, a consumer, or `start`) with the options configured so far.
 import type { ConnectionState } from "./cable/status"
 import { applyOptions, resolveOptions, type CableOptions, type OptionChanges } from "./config"
-import { adapters } from "./consumer/adapters"
 import type { Consumer } from "./consumer/consumer"
 import { debug, setDebug } from "./log"
 import { createPageCable, type CableHandle, type PageCable, type TurboLike } from "./page_cable"
@@ -20,7 +19,6 @@ export function pageCable(): PageCable {
   if (page.cable) return page.cable
   return (page.cable = createPageCable({
     options: page.configured,
-    WebSocket: adapters.WebSocket,
     turbo: () => page.turbo!,
   }))
 }

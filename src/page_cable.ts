@@ -18,6 +18,7 @@ import { PageAge } from "./catch_up/page_age"
 import { catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./catch_up/policy"
 import { ScrollTracker } from "./catch_up/scrolls"
 import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
+import { adapters } from "./consumer/adapters"
 import { Consumer } from "./consumer/consumer"
 import { readMeta } from "./dom"
 import { Emitter } from "./events"
@@ -31,7 +32,7 @@ export type TurboLike = StreamSink & TurboMorph & { session?: { refresh?(url: st
 export interface PageCableParts {
   options?: OptionChanges
   clock?: Clock
-  /** Default: the page's WebSocket. */
+  /** Default: `adapters.WebSocket` (the page's, unless the app chose one), read when the line first opens. */
   WebSocket?: typeof WebSocket
   /** What carries the commands; default: a WebSocket of this page (SocketLine, loaded on first use). */
   line?: Line
@@ -73,11 +74,11 @@ export class PageCable {
   private tuned = false
 
   constructor(parts: PageCableParts) {
-    const { clock = systemClock, WebSocket = globalThis.WebSocket, turbo, document = globalThis.document } = parts
+    const { clock = systemClock, turbo, document = globalThis.document } = parts
     const options = (this.options = resolveOptions(parts.options))
     this.clock = clock
     this.status = new PageStatus(document ?? undefined)
-    const line = (this.line = parts.line ?? new LazyLine(options, clock, WebSocket))
+    const line = (this.line = parts.line ?? new LazyLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket))
     // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
     // the drop, brings every dropped message's effect with it.
     this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.requestCatchUp("overflow")) : null

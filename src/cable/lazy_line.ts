@@ -18,7 +18,8 @@ export class LazyLine implements Line {
   constructor(
     private readonly settings: LineSettings,
     private readonly clock: Clock,
-    private readonly WebSocketClass: typeof WebSocket,
+    /** Read when the line first opens: a page that wraps WebSocket after turbo-cable starts is heard. */
+    private readonly webSocketClass: () => typeof WebSocket,
   ) {}
 
   get state(): LineState {
@@ -67,7 +68,7 @@ export class LazyLine implements Line {
     this.loading = true
     import("./socket_line")
       .then(({ SocketLine }) => {
-        const line = new SocketLine(this.settings, this.clock, this.WebSocketClass)
+        const line = new SocketLine(this.settings, this.clock, this.webSocketClass())
         for (const entry of this.listeners) entry.unbind = line.on(entry.name, entry.listener)
         this.line = line
         for (const ask of this.asked.splice(0)) ask(line)

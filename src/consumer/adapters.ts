@@ -1,5 +1,5 @@
-// @rails/actioncable's `adapters`: what the page's cable is made with, read when it is made (the first
-// stream source or consumer). Until an app sets `WebSocket`, it is the page's WebSocket at that moment, so
+// @rails/actioncable's `adapters`: what the page's socket is made with, read when it first opens (the first
+// stream source or channel). Until an app sets `WebSocket`, it is the page's WebSocket at that moment, so
 // a page that wraps WebSocket after turbo-cable loads (instrumentation, a test's recorder) is heard.
 
 export const adapters = {
