@@ -64,6 +64,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const cable = new CableServer({
       secret: streamKey,
       authenticate: (req) => (sameOrigin(req) ? sessions.userFrom(req) : null),
+      // AnyCable clients find the stream history of before a restart with the same epoch, as with a Redis broker.
+      broker: { file: join(options.dataDir, "cable-broker.json") },
       log: options.verbose ? (line) => log(`cable: ${line}`) : undefined,
     })
     const chat = new Chat(store, cable, streamKey)

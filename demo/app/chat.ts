@@ -47,6 +47,7 @@ export class Chat {
     if (this.store.markRead(user, room.id, this.store.latestId(room.id))) this.sendUnread(user, room.id)
     const unread = new Map(ROOMS.map((each) => [each.id, this.store.unreadCount(user, each.id)]))
     return {
+      readAt: Math.floor(Date.now() / 1000),
       mode,
       user,
       room,

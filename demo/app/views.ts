@@ -125,12 +125,15 @@ export interface RoomPageData {
   typing: readonly string[]
   /** Signed names of the page's three streams. */
   signed: { room: string; presence: string; unread: string }
+  /** When the page's data was read (Unix seconds): an AnyCable client asks the history for what came after. */
+  readAt: number
 }
 
 export function roomPage(data: RoomPageData): SafeHtml {
   const { mode, user, room } = data
   const other: Mode = mode === "esm" ? "script" : "esm"
   const head = html`<meta name="action-cable-url" content="${PROTOCOL.defaultPath}">
+<meta name="cable-history-timestamp" content="${String(data.readAt)}">
 <meta name="turbo-refresh-method" content="morph">
 <meta name="turbo-refresh-scroll" content="preserve">
 <style>

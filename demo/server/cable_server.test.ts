@@ -5,90 +5,22 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { createHmac } from "node:crypto"
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { dirname, resolve } from "node:path"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
-import WebSocket from "ws"
 import { CableServer, PROTOCOL, type CableServerOptions } from "./cable_server"
 import { sign, streamNameFrom, verify } from "./signed_stream"
+import WebSocket from "ws"
+import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "./ws_test_client"
 
 const SECRET = "test-secret"
-const CLIENT_PROTOCOLS = ["actioncable-v1-json", "actioncable-unsupported"]
 const HERE = dirname(fileURLToPath(import.meta.url))
 const REPO_ROOT = resolve(HERE, "../..")
 
-type Frame = Record<string, unknown>
-
 function identifierFor(stream: string, secret = SECRET, channel = "Turbo::StreamsChannel"): string {
   return JSON.stringify({ channel, signed_stream_name: sign(secret, stream) })
-}
-
-/** A ws client that records every frame and lets a test wait for the next one it cares about. */
-class Client {
-  readonly frames: Frame[] = []
-  readonly closed: Promise<{ code: number; reason: string }>
-  private cursor = 0
-  private wake: (() => void) | undefined
-
-  constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => {
-      this.frames.push(JSON.parse(data.toString()) as Frame)
-      this.wake?.()
-    })
-    this.closed = new Promise((done) => {
-      socket.on("close", (code, reason) => {
-        this.wake?.()
-        done({ code, reason: reason.toString() })
-      })
-    })
-  }
-
-  static open(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<Client> {
-    const socket = new WebSocket(url, options.protocols ?? CLIENT_PROTOCOLS, { headers: options.headers })
-    const client = new Client(socket)
-    return new Promise((done, fail) => {
-      socket.once("open", () => done(client))
-      socket.once("error", fail)
-    })
-  }
-
-  send(value: unknown): void {
-    this.socket.send(typeof value === "string" ? value : JSON.stringify(value))
-  }
-
-  subscribe(identifier: string): void {
-    this.send({ command: "subscribe", identifier })
-  }
-
-  /** The next frame (after the last one returned) that matches; skips pings unless asked for. */
-  async next(match: (frame: Frame) => boolean = (f) => f.type !== "ping", timeoutMs = 3000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      while (this.cursor < this.frames.length) {
-        const frame = this.frames[this.cursor++]!
-        if (match(frame)) return frame
-      }
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no matching frame; got ${JSON.stringify(this.frames)}`)
-      await new Promise<void>((wake) => {
-        const timer = setTimeout(wake, left)
-        this.wake = () => {
-          clearTimeout(timer)
-          wake()
-        }
-      })
-    }
-  }
-
-  /** Subscribe and wait for the answer (confirm or reject). */
-  async subscribeAndWait(identifier: string): Promise<Frame> {
-    this.subscribe(identifier)
-    return this.next((f) => f.identifier === identifier && typeof f.type === "string")
-  }
-
-  close(): void {
-    this.socket.terminate()
-  }
 }
 
 // ---- in-process server fixture ----------------------------------------------------------------
@@ -487,6 +419,13 @@ async function spawnTestServer(env: Record<string, string> = {}): Promise<Spawne
   return spawned
 }
 
+/** SIGTERM, as the specs stop it; resolves once it has exited. */
+async function stopSpawned(s: Spawned): Promise<void> {
+  const exited = new Promise((done) => s.child.once("exit", done))
+  s.child.kill("SIGTERM")
+  await exited
+}
+
 async function control(s: Spawned, method: "GET" | "POST", path: string, body?: unknown) {
   const res = await fetch(`http://127.0.0.1:${s.control}${path}`, {
     method,
@@ -593,5 +532,47 @@ describe("test_server", () => {
     const ok = await Client.open(url, { headers: { Cookie: "a=b; session=alice" } })
     expect(await ok.next()).toEqual({ type: "welcome" })
     ok.close()
+  })
+  it("with BROKER_FILE keeps history, epoch and sessions across a process restart; without, a new epoch", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "broker-"))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const env = { BROKER_FILE: join(dir, "broker.json") }
+    const identifier = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: sign(SECRET, "room") })
+    const first = await spawnTestServer(env)
+    const client = await Client.open(`ws://127.0.0.1:${first.app}/cable`, { protocols: EXTENDED_PROTOCOLS })
+    const { sid } = await client.next()
+    await client.subscribeAndWait(identifier)
+    await control(first, "POST", "/broadcast", { stream: "room", message: "kept" })
+    await control(first, "POST", "/broadcast", { stream: "room", message: "passing", transient: true })
+    const { epoch } = await client.next()
+    expect((await control(first, "GET", "/history?stream=room")).json).toEqual({ epoch, size: 1 })
+    await stopSpawned(first)
+
+    const second = await spawnTestServer(env)
+    expect((await control(second, "GET", "/history?stream=room")).json).toEqual({ epoch, size: 1 })
+    const back = await Client.open(`ws://127.0.0.1:${second.app}/cable?sid=${sid}`, { protocols: EXTENDED_PROTOCOLS })
+    expect(await back.next()).toMatchObject({ type: "welcome", restored: true, restored_ids: [identifier] })
+    back.send({ command: "history", identifier, history: { streams: { room: { epoch, offset: 0 } } } })
+    expect(await back.next()).toEqual({ type: "reject_history", identifier }) // offset 0 is below the oldest kept, as anycable-go
+    await control(second, "POST", "/broker/reset")
+    expect((await control(second, "GET", "/history?stream=room")).json.epoch).not.toBe(epoch)
+    await stopSpawned(second)
+
+    const fresh = await spawnTestServer()
+    expect((await control(fresh, "GET", "/history?stream=room")).json).toEqual({ epoch: expect.any(String), size: 0 })
+    expect((await control(fresh, "GET", "/history?stream=room")).json.epoch).not.toBe(epoch)
+  })
+
+  it("counts the live pages it served, catch-up refetches marked, and stamps them for AnyCable's history", async () => {
+    const s = await spawnTestServer()
+    const html = await (await fetch(`http://127.0.0.1:${s.app}/test/live/todo`)).text()
+    expect(html).toMatch(/<meta name="cable-history-timestamp" content="\d{10}">/)
+    await fetch(`http://127.0.0.1:${s.app}/test/live/todo`, { headers: { "X-Turbo-Cable-Catch-Up": "1" } })
+    expect((await control(s, "GET", "/pages")).json).toEqual([
+      { at: expect.any(Number), list: "todo", catchUp: false },
+      { at: expect.any(Number), list: "todo", catchUp: true },
+    ])
+    await control(s, "POST", "/pages/clear")
+    expect((await control(s, "GET", "/pages")).json).toEqual([])
   })
 })

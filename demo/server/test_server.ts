@@ -10,6 +10,10 @@
 // Env: APP_PORT, CONTROL_PORT (default 0 = any), CABLE_SECRET (default "test-secret"),
 //      REQUIRE_COOKIE (only `session=<non-empty>` cookies may connect), PING_INTERVAL_MS,
 //      CABLE_LOG.
+// AnyCable's extended protocol (on unless EXTENDED_PROTOCOL=0): PREFER_PLAIN_PROTOCOL=1 (as anycable-go
+//      1.5 when a client offers both), BROKER_FILE (history and sessions outlive the process; the next
+//      process with the same file keeps the epoch), HISTORY_LIMIT, HISTORY_TTL, SESSION_TTL,
+//      PRESENCE_TTL (seconds), PONG_TIMEOUT_MS. `$pubsub` serves public streams.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { readFile, stat } from "node:fs/promises"
@@ -44,6 +48,15 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const env = process.env
 const secret = env.CABLE_SECRET || "test-secret"
+
+/** A number from the environment, or undefined when unset. */
+function envNumber(name: string): number | undefined {
+  const value = env[name]
+  if (value === undefined || value === "") return undefined
+  const number = Number(value)
+  if (!Number.isFinite(number) || number < 0) throw new Error(`${name} must be a non-negative number`)
+  return number
+}
 const log = env.CABLE_LOG ? (line: string) => process.stderr.write(`[cable] ${line}\n`) : undefined
 
 // ---- helpers ------------------------------------------------------------------------------
@@ -162,6 +175,8 @@ function livePage(listName: string, morphRefresh = false): string {
   return (
     `<!doctype html><html><head><title>${escapeHtml(listName)}</title>` +
     `<meta name="action-cable-url" content="${PROTOCOL.defaultPath}">` +
+    // When the page was made, for AnyCable clients' first history request (`since`).
+    `<meta name="cable-history-timestamp" content="${Math.floor(Date.now() / 1000)}">` +
     (morphRefresh ? `<meta name="turbo-refresh-method" content="morph">` : "") +
     `<script src="/dist/turbo-cable.min.js"></script></head>\n` +
     `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
@@ -184,6 +199,8 @@ const shedding = new Map<string, Shed>()
 /** When each catch-up refetch reached the server (wall clock, ms): how a herd of pages spreads. */
 const refetchLog: Array<{ at: number; list: string }> = []
 const REFETCH_LOG_CAP = 100_000
+/** Every live page served, first loads and catch-up refetches alike: what exact delivery should save. */
+const pageLog: Array<{ at: number; list: string; catchUp: boolean }> = []
 
 /** The shed answer for this request, if the list's next refetches are to be refused. */
 function shedAnswer(req: IncomingMessage, listName: string): Shed | null {
@@ -227,6 +244,16 @@ const cable = new CableServer({
   path: PROTOCOL.defaultPath,
   pingIntervalMs: env.PING_INTERVAL_MS ? Number(env.PING_INTERVAL_MS) : undefined,
   authenticate,
+  extendedProtocol: env.EXTENDED_PROTOCOL !== "0",
+  preferPlainProtocol: env.PREFER_PLAIN_PROTOCOL === "1",
+  broker: {
+    file: env.BROKER_FILE || undefined,
+    history: { limit: envNumber("HISTORY_LIMIT"), ttlSeconds: envNumber("HISTORY_TTL") },
+    sessionTtlSeconds: envNumber("SESSION_TTL"),
+  },
+  presenceTtlSeconds: envNumber("PRESENCE_TTL"),
+  pongTimeoutMs: envNumber("PONG_TIMEOUT_MS"),
+  pubsub: { public: true },
   channels: {
     [ECHO_CHANNEL]: ({ room }) => (typeof room === "string" && room !== "" && room !== "forbidden" ? `echo:${room}` : null),
   },
@@ -322,7 +349,9 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       return sendText(res, 400, "bad list name\n")
     }
     if (listName === "") return sendText(res, 404, "not found\n")
-    if (req.headers["x-turbo-cable-catch-up"] && refetchLog.length < REFETCH_LOG_CAP) refetchLog.push({ at: Date.now(), list: listName })
+    const catchUp = Boolean(req.headers["x-turbo-cable-catch-up"])
+    if (catchUp && refetchLog.length < REFETCH_LOG_CAP) refetchLog.push({ at: Date.now(), list: listName })
+    if (pageLog.length < REFETCH_LOG_CAP) pageLog.push({ at: Date.now(), list: listName, catchUp })
     const shed = shedAnswer(req, listName)
     if (shed) {
       res.writeHead(shed.status, {
@@ -399,10 +428,12 @@ function addItem(body: Record<string, unknown>): Item {
 
 function broadcastMany(body: Record<string, unknown>): { delivered: number; messages: number } {
   const stream = requireString(body, "stream")
+  // `transient: true`: not kept in the history, sent without an offset.
+  const options = { transient: body.transient === true }
   if (Array.isArray(body.messages)) {
     // Different messages, still one synchronous burst.
     let delivered = 0
-    for (const message of body.messages) delivered += cable.broadcast(stream, message)
+    for (const message of body.messages) delivered += cable.broadcast(stream, message, options)
     return { delivered, messages: body.messages.length }
   }
   if (!("message" in body)) throw new HttpError(400, `"message" is required`)
@@ -416,7 +447,7 @@ function broadcastMany(body: Record<string, unknown>): { delivered: number; mess
   // One synchronous loop, so the frames leave back to back as a burst would.
   for (let i = 0; i < count; i++) {
     const payload = templated ? (message as string).replaceAll("{{i}}", String(i)) : message
-    delivered += cable.broadcast(stream, payload)
+    delivered += cable.broadcast(stream, payload, options)
   }
   return { delivered, messages: count }
 }
@@ -458,6 +489,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       cable.clearCommandLog()
       return ok()
     case "POST /close": {
+      // A clean close of every socket (AnyCable sessions forgotten, as after a restart).
       const body = await readJsonBody(req)
       const code = body.code ?? 1000
       try {
@@ -468,6 +500,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       return ok()
     }
     case "POST /kill":
+      // A dropped line: no close frame, and AnyCable sessions stay restorable.
       cable.killAll()
       return ok()
     case "POST /disconnect": {
@@ -490,6 +523,21 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       if (!list) throw new HttpError(400, `"list" query parameter is required`)
       return sendJson(res, 200, lists.get(list)?.items ?? [])
     }
+    case "GET /history": {
+      // The broker's epoch and how many messages of the stream it keeps.
+      const stream = url.searchParams.get("stream")
+      if (!stream) throw new HttpError(400, `"stream" query parameter is required`)
+      return sendJson(res, 200, cable.historyOf(stream))
+    }
+    case "POST /broker/reset":
+      // A broker lost (a restart without a kept broker): new epoch, no history, no restorable session.
+      cable.resetBroker()
+      return ok()
+    case "GET /pages":
+      return sendJson(res, 200, pageLog)
+    case "POST /pages/clear":
+      pageLog.length = 0
+      return ok()
     case "GET /refetches":
       return sendJson(res, 200, refetchLog)
     case "POST /refetches/clear":
@@ -515,6 +563,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
     }
     case "POST /reset":
       lists.clear()
+      pageLog.length = 0
       cable.clearCommandLog()
       return ok()
     default:
