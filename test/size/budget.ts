@@ -5,15 +5,8 @@ import { build } from "esbuild"
 import { resolve } from "node:path"
 import { gzipSync } from "node:zlib"
 import { minifiedSize, OUT_DIR, REPO_ROOT, splitSizes } from "../../bench/support/bundles"
+import { BUDGETS } from "./budgets"
 
-/**
- * min+gzip budgets in bytes (kB = 1000 bytes, as the bench reports). The ESM figure is what a page loads
- * before any lazy import runs; the script-tag figure is the whole classic-script build, Turbo inside.
- */
-export const BUDGETS = {
-  esmUpFront: 11_000,
-  scriptTag: 40_100,
-} as const
 
 const TURBO = ["@hotwired/turbo"]
 const ESM_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.js")

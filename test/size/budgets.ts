@@ -1,0 +1,10 @@
+// The size budgets `npm test` holds the builds to (test/size/budget.ts), also the bench's targets.
+
+/**
+ * min+gzip budgets in bytes (kB = 1000 bytes, as the bench reports). The ESM figure is what a page loads
+ * before any lazy import runs; the script-tag figure is the whole classic-script build, Turbo inside.
+ */
+export const BUDGETS = {
+  esmUpFront: 11_000,
+  scriptTag: 40_100,
+} as const
