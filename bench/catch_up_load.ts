@@ -13,6 +13,7 @@
 //           turbo-cable's catch-up, by Turbo's morph refresh (the workaround), and by a full reload: time to
 //           the new item and the longest main-thread task (PerformanceObserver longtask), draft kept or not.
 // Prints a Markdown table for bench/RESULTS.md. Nothing runs past HARD_LIMIT_MS.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Browser, Page } from "@playwright/test"
 import { launchBrowser, NAME_SHIM } from "./support/browser"
 import { buildPageBundles } from "./support/bundles"
@@ -33,7 +34,6 @@ setTimeout(() => {
 const args = process.argv.slice(2)
 const flag = (name: string) => args.includes(`--${name}`)
 const numberOption = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 let unique = 0
 const newList = (prefix: string) => `${prefix}-${Date.now()}-${unique++}`
 

@@ -9,6 +9,7 @@
 // Writes the table into bench/RESULTS.md between the engines markers (bench/run.ts keeps that section).
 import { readFile, writeFile } from "node:fs/promises"
 import { resolve } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import type { EngineBrowser, EngineName, EnginePage } from "../test/engines/driver/engine"
 import { launchEngine } from "../test/engines/driver/launch"
 import { signal } from "../test/engines/driver/processes"
@@ -28,8 +29,6 @@ const outageSeconds = Number(arg("outage", "40"))
 const label = arg("label", "")
 /** How long a client gets to show a missed write before it counts as never. */
 const NEVER_AFTER = 20_000
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 interface Figures {
   engine: EngineName

@@ -1,9 +1,10 @@
 // Reconnect (issue #3): a dead line, a restarted server, a frozen page. For the clients that reconnect
 // (the floor does not). Times are on the page's clock, the harness's moments mapped onto it.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { CLIENTS, clientOrder, type ClientId } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { openPage, pageClock, scriptSource, sleep, waitConnected, type BenchPage } from "../support/browser"
+import { openPage, pageClock, scriptSource, waitConnected, type BenchPage } from "../support/browser"
 import { recordLifecycle, type ProbeEvent } from "../support/probe"
 import { RawChromium } from "../support/raw_cdp"
 import { Rows } from "../support/results"

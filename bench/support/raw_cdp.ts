@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import WebSocket from "ws"
-import { CHROMIUM_FLAGS, CHROMIUM_PATH, sleep } from "./browser"
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./browser"
 
 const START_TIMEOUT_MS = 20_000
 const CALL_TIMEOUT_MS = 30_000

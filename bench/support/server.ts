@@ -2,6 +2,7 @@
 // helper (test/support/server_process.ts), and its control API as the bench uses it.
 import type { ChildProcess } from "node:child_process"
 import { Agent, request } from "node:http"
+import { setTimeout as sleep } from "node:timers/promises"
 import { startTestServer, stopServerProcess } from "../../test/support/server_process"
 
 const REQUEST_TIMEOUT_MS = 30_000
@@ -67,7 +68,7 @@ export class CableServer {
   /** Live subscriptions are counted server-wide: after closing a page, wait until its socket has gone. */
   async waitForNoConnections(timeout = 5_000): Promise<void> {
     const deadline = Date.now() + timeout
-    while ((await this.connections()) > 0 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 25))
+    while ((await this.connections()) > 0 && Date.now() < deadline) await sleep(25)
   }
 
   async items(list: string): Promise<Item[]> {

@@ -1,5 +1,6 @@
 // After a restart, a dead line, a frozen page or a slow first connect, the page shows what it missed,
 // without a reload, keeping what the user typed.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
@@ -115,7 +116,7 @@ test.describe("a page frozen through the Page Lifecycle", () => {
         await freezePage(page)
         await server.post("/items", { list, text: "while frozen 1" })
         await server.post("/items", { list, text: "while frozen 2" })
-        await new Promise((done) => setTimeout(done, frozenFor))
+        await sleep(frozenFor)
         const resumedAt = await resumePage(page)
         await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2"], { timeout: 5_000 })
         expect(Date.now() - resumedAt).toBeLessThan(3_000)
@@ -224,7 +225,7 @@ test("a normal fast page load costs no second request", async ({ page, server })
 test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
   const list = newList()
   await page.route("**/dist/turbo-cable.min.js", async (route) => {
-    await new Promise((done) => setTimeout(done, 2_500))
+    await sleep(2_500)
     await route.continue()
   })
   const loading = page.goto(`${server.app}/test/live/${list}`)

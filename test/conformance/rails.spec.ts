@@ -3,6 +3,7 @@
 // rendered by Rails with turbo-rails' markup, stream names are signed and verified as turbo-rails does,
 // and the connection is authenticated by a signed cookie. What is asserted is what the user sees: the
 // list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
+import { setTimeout as sleep } from "node:timers/promises"
 import { expect, test, type Page, type WebSocket } from "@playwright/test"
 import { railsForSpecFile } from "../support/rails_server"
 import { appendSource } from "../support/sources"
@@ -36,8 +37,6 @@ test.afterEach(async ({}, testInfo) => {
   }
   for (const server of [A, B]) console.log(rails.logTail(server))
 })
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 let listCount = 0
 const newList = () => `list-${Date.now()}-${listCount++}`

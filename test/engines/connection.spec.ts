@@ -1,4 +1,5 @@
 // The socket's life in each engine: refused, restarted, a dead line, a long outage.
+import { setTimeout as sleep } from "node:timers/promises"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import {
   addSource,
@@ -37,7 +38,7 @@ test.describe("against a server that requires a session cookie", () => {
     await addSource(page, await guarded.sign("private"))
     await until(page, "stopped", () => document.documentElement.getAttribute("data-turbo-cable-state") == "stopped")
     expect((await states(page)).at(-1)).toMatchObject({ state: "stopped", reason: "unauthorized" })
-    await new Promise((done) => setTimeout(done, 4_000))
+    await sleep(4_000)
     expect((await wire(page)).sockets).toHaveLength(1)
     expect(await connectedSources(page)).toBe(0)
   })
@@ -88,7 +89,7 @@ test("after a 40 s outage the page catches up within the backoff cap of the serv
   const list = newList()
   await openLive(page, server.app, list)
   await server.post("/stop")
-  await new Promise((done) => setTimeout(done, 40_000))
+  await sleep(40_000)
   await server.post("/items", { list, text: "written during the outage" })
   await server.post("/start")
   const listeningAt = Date.now()
@@ -107,7 +108,7 @@ test("a page that unloads opens no new socket, even right after it woke", async 
   // A wake signal just before leaving: a drop seen now would be retried at once (no backoff).
   await page.evaluate(() => window.dispatchEvent(new Event("focus")))
   await page.goto(`${server.app}/test/pages/blank.html`)
-  await new Promise((done) => setTimeout(done, 1_500))
+  await sleep(1_500)
   expect(await server.connections()).toBe(0)
   expect((await server.commands()).filter((command) => command.command == "subscribe")).toEqual([])
 })

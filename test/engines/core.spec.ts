@@ -1,4 +1,5 @@
 // What a page relies on, in each engine: the script tag loads, sources connect, streams apply once.
+import { setTimeout as sleep } from "node:timers/promises"
 import { addSource, appendStream, connectedSources, expect, listItems, test, until, watch, wire } from "./fixtures"
 
 test("the classic-script build makes a page live and sets window.Turbo and window.TurboCable", async ({ web: { page }, server }) => {
@@ -32,7 +33,7 @@ test("two sources for one stream: one subscription on the wire and the server, e
   await until(page, "both sources connected", () => document.querySelectorAll("turbo-cable-stream-source[connected]").length == 2)
   await server.broadcast("shared", `<turbo-stream action="append" target="items"><template><li>no id</li></template></turbo-stream>`)
   await until(page, "the append", () => document.querySelectorAll("#items li").length > 0)
-  await new Promise((done) => setTimeout(done, 500))
+  await sleep(500)
   expect(await listItems(page)).toEqual(["no id"])
   const frames = await wire(page)
   expect(frames.sockets).toHaveLength(1)

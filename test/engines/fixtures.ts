@@ -1,6 +1,7 @@
 // One set of specs, three engines: the Playwright project picks the engine (playwright.config.ts), these
 // fixtures start that engine's browser once per worker through its driver (./driver), and a Node Action
 // Cable server per worker. Specs use only the EnginePage API and the helpers below.
+import { setTimeout as sleep } from "node:timers/promises"
 import { test as base, expect } from "@playwright/test"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
@@ -31,8 +32,6 @@ export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server
 })
 
 export { expect }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 /** Polls `fn(arg)` in the page until it returns something truthy; resolves with that. */
 export async function until<T, A = undefined>(

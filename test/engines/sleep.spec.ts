@@ -1,5 +1,6 @@
 // A laptop lid in each engine: the whole browser stops (SIGSTOP to every process of it that this test
 // started), the server restarts and a write lands meanwhile, then the browser wakes (SIGCONT).
+import { setTimeout as sleep } from "node:timers/promises"
 import { signal } from "./driver/processes"
 import { expect, newList, seenAt, test, until, untilItems, watch } from "./fixtures"
 
@@ -20,7 +21,7 @@ test("after the whole browser slept through a server restart, the write is on sc
     await server.post("/items", { list, text: "written while asleep" })
     await server.post("/start")
     // Asleep a while after the restart, as a laptop would be.
-    await new Promise((done) => setTimeout(done, 3_000))
+    await sleep(3_000)
   } finally {
     wokeAt = Date.now()
     signal(pids, "SIGCONT")

@@ -10,6 +10,7 @@ import { createConnection, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { randomBytes } from "node:crypto"
+import { setTimeout as sleep } from "node:timers/promises"
 
 const root = resolve(import.meta.dirname, "../..")
 const appDir = resolve(root, "test/conformance/rails_app")
@@ -64,8 +65,6 @@ export async function freePort(): Promise<number> {
     })
   })
 }
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 function tail(path: string, lines = 30): string {
   try {

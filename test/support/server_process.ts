@@ -4,6 +4,7 @@
 // ended by the pid it was started with.
 import { spawn, type ChildProcess } from "node:child_process"
 import { resolve } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..")
 
@@ -48,7 +49,7 @@ export async function stopServerProcess(child: ChildProcess, grace = 3_000): Pro
   const exited = new Promise((done) => child.once("exit", done))
   child.kill("SIGCONT")
   child.kill("SIGTERM")
-  await Promise.race([exited, new Promise((done) => setTimeout(done, grace))])
+  await Promise.race([exited, sleep(grace)])
   if (child.exitCode === null && child.signalCode === null) {
     child.kill("SIGKILL")
     await exited
