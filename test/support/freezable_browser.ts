@@ -1,4 +1,4 @@
-// A Chromium whose pages CDP's Page.setWebLifecycleState can really freeze.
+// A Chromium whose pages CDP's Page.setWebLifecycleState can really freeze, for the tests and the bench.
 //
 // Playwright turns on focus emulation (Emulation.setFocusEmulationEnabled) for every page it opens, and a
 // page under focus emulation stays visible: `Page.setWebLifecycleState {state: "frozen"}` then answers
