@@ -70,14 +70,14 @@ test("a frozen server (no pings, no FIN) is noticed within two ping intervals an
   const list = newList()
   await openLive(page, server.app, list)
   const frozenAt = Date.now()
-  server.process.kill("SIGSTOP")
+  server.freeze()
   try {
     await until(page, "the dead line noticed", () => !/connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 9_000)
     const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
     console.log(`${test.info().project.name}: dead line noticed after ${noticed.at - frozenAt} ms`)
     expect(noticed.at - frozenAt).toBeLessThan(8_000)
   } finally {
-    server.process.kill("SIGCONT")
+    server.thaw()
   }
   await until(page, "live again", () => /connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 15_000)
   await server.post("/items", { list, text: "after the freeze" })
