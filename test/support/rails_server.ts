@@ -6,10 +6,11 @@
 // Needs Debian's ruby-actioncable, ruby-railties, ruby-redis, puma and redis-server, and a built dist/.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs"
-import { createConnection, createServer } from "node:net"
+import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { randomBytes } from "node:crypto"
+import { freePort } from "./server_process"
 import { setTimeout as sleep } from "node:timers/promises"
 
 const root = resolve(import.meta.dirname, "../..")
@@ -51,19 +52,6 @@ interface Puma {
   port: number
   child: ChildProcess | null
   boots: number[]
-}
-
-/** A port nobody listens on right now: bind 0, read it, close. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address == "object" && address ? address.port : 0
-      server.close(() => done(port))
-    })
-  })
 }
 
 function tail(path: string, lines = 30): string {

@@ -3,7 +3,7 @@
 // it is spoken here with fetch rather than through a client library.
 import { spawn, type ChildProcess } from "node:child_process"
 import { setTimeout as sleep } from "node:timers/promises"
-import { freePort } from "../../support/rails_server"
+import { freePort } from "../../support/server_process"
 import type { EngineBrowser, EnginePage } from "./engine"
 import { killGroup, processTree } from "./processes"
 
