@@ -1,7 +1,6 @@
 // One set of specs, three engines: the Playwright project picks the engine (playwright.config.ts), these
 // fixtures start that engine's browser once per worker through its driver (./driver), and a Node Action
 // Cable server per worker. Specs use only the EnginePage API and the helpers below.
-import { setTimeout as sleep } from "node:timers/promises"
 import { test as base, expect } from "@playwright/test"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
@@ -33,22 +32,12 @@ export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server
 
 export { expect }
 
-/** Polls `fn(arg)` in the page until it returns something truthy; resolves with that. */
-export async function until<T, A = undefined>(
-  page: EnginePage,
-  what: string,
-  fn: (arg: A) => T | Promise<T>,
-  arg?: A,
-  timeout = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeout
-  let last: T | undefined
-  for (;;) {
-    last = await page.evaluate(fn, arg as A)
-    if (last) return last
-    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${what}; last value: ${JSON.stringify(last)}`)
-    await sleep(50)
-  }
+/**
+ * expect.poll over a reading of the page (listItems, cableState, ...), every 50 ms: a state that lasts a
+ * moment is still seen, and a wait close to its timeout is not cut short by a long interval.
+ */
+export function poll<T>(read: () => Promise<T>, timeout = 10_000) {
+  return expect.poll(read, { timeout, intervals: [50] })
 }
 
 /**
@@ -121,17 +110,6 @@ export const cableState = (page: EnginePage): Promise<string | null> =>
   page.evaluate(() => document.documentElement.getAttribute("data-turbo-cable-state"))
 export const connectedSources = (page: EnginePage): Promise<number> =>
   page.evaluate(() => document.querySelectorAll("turbo-cable-stream-source[connected]").length)
-
-/** Waits until the list shows exactly `expected`; resolves with the time it took. */
-export async function untilItems(page: EnginePage, expected: string[], timeout = 10_000): Promise<void> {
-  await until(
-    page,
-    `items ${JSON.stringify(expected)}`,
-    (expected) => JSON.stringify([...document.querySelectorAll("#items li")].map((li) => li.textContent!.trim())) == JSON.stringify(expected),
-    expected,
-    timeout,
-  )
-}
 
 /** Adds a real <turbo-cable-stream-source> for `signedName` (inside #sources); returns its id. */
 export function addSource(page: EnginePage, signedName: string): Promise<string> {
