@@ -5,8 +5,6 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../test/support/chromium"
 
-export { CHROMIUM_FLAGS, CHROMIUM_PATH }
-
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })
 }

@@ -6,6 +6,8 @@ import { startNodeServer, type NodeServer } from "../support/node_server"
 import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
 import { launchEngine } from "./driver/launch"
 
+export { appendStream } from "../support/sources"
+
 export interface EngineOptions {
   engine: EngineName
 }
@@ -121,10 +123,6 @@ export function addSource(page: EnginePage, signedName: string): Promise<string>
     ;(document.getElementById("sources") ?? document.body).append(element)
     return element.id
   }, signedName)
-}
-
-export function appendStream(target: string, id: string, text: string): string {
-  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
 }
 
 let lists = 0
