@@ -205,10 +205,11 @@ export async function reconnect(bench: Bench): Promise<ScenarioResult> {
         `resume the page's socket is reported closed and the message never reaches the page, so only a client ` +
         `that catches up shows the write. ` +
         `(d) is the same with POST /kill (every socket dropped, no close frame) just before the write, as when a ` +
-        `phone's radio goes down under a frozen tab. These two run in a Chromium driven over plain CDP, not ` +
-        `Playwright: Playwright turns on focus emulation for its pages, and a page under focus emulation is never ` +
-        `hidden, so \`Page.setWebLifecycleState\` frozen does nothing there (no freeze event, timers keep ` +
-        `running). The harness checks that each page did receive its freeze event.`,
+        `phone's radio goes down under a frozen tab. These two run in the tests' freezable Chromium ` +
+        `(test/support/freezable_browser.ts), which Playwright attaches to without focus emulation: a page under ` +
+        `focus emulation is never hidden, so \`Page.setWebLifecycleState\` frozen does nothing there (no freeze ` +
+        `event, timers keep running). The harness checks that each page was hidden and got its freeze and resume ` +
+        `events, and shows the page again at resume, as a user coming back to the tab does.`,
     ],
   }
 }
