@@ -13,10 +13,11 @@
 //           turbo-cable's catch-up, by Turbo's morph refresh (the workaround), and by a full reload: time to
 //           the new item and the longest main-thread task (PerformanceObserver longtask), draft kept or not.
 // Prints a Markdown table for bench/RESULTS.md. Nothing runs past HARD_LIMIT_MS.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Browser, Page } from "@playwright/test"
 import { launchBrowser, NAME_SHIM } from "./support/browser"
 import { buildPageBundles } from "./support/bundles"
-import { CableServer } from "./support/server"
+import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { BenchWeb } from "./support/web"
 import { quantile, sortedCopy } from "./support/stats"
 
@@ -33,7 +34,6 @@ setTimeout(() => {
 const args = process.argv.slice(2)
 const flag = (name: string) => args.includes(`--${name}`)
 const numberOption = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 let unique = 0
 const newList = (prefix: string) => `${prefix}-${Date.now()}-${unique++}`
 
@@ -81,7 +81,7 @@ const HERD_CLIENTS: Client[] = [
   { name: "turbo-rails + refresh workaround", page: "turbo-rails", head: REFRESH_WORKAROUND },
 ]
 
-async function herd(browser: Browser, server: CableServer, web: BenchWeb, pages: number, runs: number, mode: "restart" | "drop"): Promise<string[]> {
+async function herd(browser: Browser, server: NodeServer, web: BenchWeb, pages: number, runs: number, mode: "restart" | "drop"): Promise<string[]> {
   const rows: string[] = []
   for (const client of HERD_CLIENTS) {
     const peaks: number[] = []
@@ -164,7 +164,7 @@ async function herd(browser: Browser, server: CableServer, web: BenchWeb, pages:
   ]
 }
 
-async function bigPage(browser: Browser, server: CableServer, web: BenchWeb, runs: number): Promise<string[]> {
+async function bigPage(browser: Browser, server: NodeServer, web: BenchWeb, runs: number): Promise<string[]> {
   const ways = [
     { name: "turbo-cable catch-up (refetch + morph)", page: "turbo-cable" as const, head: "", act: () => (window as any).TurboCable.catchUpNow() },
     { name: "Turbo morph refresh (turbo-rails workaround)", page: "turbo-rails" as const, head: REFRESH_WORKAROUND, act: () => (window as any).Turbo.session.refresh(location.href) },
@@ -216,7 +216,7 @@ async function bigPage(browser: Browser, server: CableServer, web: BenchWeb, run
   ]
 }
 
-const server = await CableServer.start()
+const server = await startNodeServer()
 const web = await BenchWeb.start(server)
 const browser = await launchBrowser()
 try {

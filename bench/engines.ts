@@ -9,11 +9,12 @@
 // Writes the table into bench/RESULTS.md between the engines markers (bench/run.ts keeps that section).
 import { readFile, writeFile } from "node:fs/promises"
 import { resolve } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import type { EngineBrowser, EngineName, EnginePage } from "../test/engines/driver/engine"
 import { launchEngine } from "../test/engines/driver/launch"
 import { signal } from "../test/engines/driver/processes"
 import { BENCH_ROOT, buildPageBundles } from "./support/bundles"
-import { CableServer } from "./support/server"
+import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { withSection } from "./support/kept_sections"
 import { BenchWeb } from "./support/web"
 
@@ -28,8 +29,6 @@ const outageSeconds = Number(arg("outage", "40"))
 const label = arg("label", "")
 /** How long a client gets to show a missed write before it counts as never. */
 const NEVER_AFTER = 20_000
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 interface Figures {
   engine: EngineName
@@ -60,16 +59,16 @@ function shown(text: string): () => boolean {
 }
 
 let lists = 0
-async function open(page: EnginePage, server: CableServer, web: BenchWeb, client: Client): Promise<string> {
+async function open(page: EnginePage, server: NodeServer, web: BenchWeb, client: Client): Promise<string> {
   const list = `engines-${Date.now()}-${lists++}`
-  await page.goto(client == "turbo-cable" ? `http://127.0.0.1:${server.appPort}/test/live/${list}` : web.liveUrl("turbo-rails", list))
+  await page.goto(client == "turbo-cable" ? `${server.app}/test/live/${list}` : web.liveUrl("turbo-rails", list))
   if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect`)
   await sleep(500)
   return list
 }
 
 /** Server down for `downMs` with a write meanwhile; ms from listening again to rejoined and to the write shown. */
-async function outage(page: EnginePage, server: CableServer, list: string, downMs: number) {
+async function outage(page: EnginePage, server: NodeServer, list: string, downMs: number) {
   await server.post("/stop")
   const stoppedAt = Date.now()
   // Rejoined means connected again after the page saw the line go.
@@ -91,7 +90,7 @@ async function outage(page: EnginePage, server: CableServer, list: string, downM
   return { rejoined, shown: shownAfter }
 }
 
-async function measure(browser: EngineBrowser, server: CableServer, web: BenchWeb, client: Client): Promise<Figures> {
+async function measure(browser: EngineBrowser, server: NodeServer, web: BenchWeb, client: Client): Promise<Figures> {
   const { page } = browser
   const figures: Figures = { engine: browser.engine, client, deadLineNoticed: null, restartRejoined: null, restartShown: null, outageRejoined: null, outageShown: null, wakeShown: null }
 
@@ -153,7 +152,7 @@ function table(rows: Figures[]): string {
 
 async function main() {
   await buildPageBundles()
-  const server = await CableServer.start()
+  const server = await startNodeServer()
   const web = await BenchWeb.start(server)
   const rows: Figures[] = []
   const started = Date.now()

@@ -21,7 +21,7 @@ import { BENCH_ROOT, buildPageBundles, OUT_DIR } from "./support/bundles"
 import { describeMachine, LoadSampler } from "./support/machine"
 import { chartOf, resultsMarkdown, type Report } from "./support/report"
 import { textTable } from "./support/results"
-import { CableServer } from "./support/server"
+import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { BenchWeb } from "./support/web"
 import { keepSections } from "./support/kept_sections"
 
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const started = Date.now()
   const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`)
 
-  let server: CableServer | undefined
+  let server: NodeServer | undefined
   let web: BenchWeb | undefined
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined
   const cleanUp = async () => {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   try {
     log(`mode: ${quick ? "quick" : "full"}; scenarios: ${scenarios.join(", ")}; clients: ${clients.join(", ")}`)
     await buildPageBundles()
-    server = await CableServer.start()
+    server = await startNodeServer()
     web = await BenchWeb.start(server)
     browser = await launchBrowser()
     let counter = 0

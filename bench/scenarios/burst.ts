@@ -1,9 +1,10 @@
 // Burst: N appends broadcast back to back to a page with one source. Main-thread time (CDP TaskDuration)
 // and wall time until the last is in the DOM; every item must be there, in order. Then one more burst on
 // the unminified ESM build under the CPU profiler, to show where turbo-cable's time goes.
+import { setTimeout as sleep } from "node:timers/promises"
 import { clientOrder, LABELS, type ClientId, type PageId } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { heapAfterGc, openPage, pageClock, sleep, taskDuration, waitConnected, type BenchPage } from "../support/browser"
+import { heapAfterGc, openPage, pageClock, taskDuration, waitConnected, type BenchPage } from "../support/browser"
 import { summarizeProfile, type CpuProfile } from "../support/profile"
 import { ratioOf, Rows } from "../support/results"
 import { mainThreadSelfTimes, startTrace } from "../support/trace"

@@ -1,8 +1,9 @@
 // Churn and memory: 10,000 add/remove cycles of sources (batches of 10 over a pool of 50 streams), as
 // navigation, frames and morphs do. JS heap after GC before and after, and what the server still holds.
+import { setTimeout as sleep } from "node:timers/promises"
 import { clientOrder } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { heapAfterGc, openPage, sleep } from "../support/browser"
+import { heapAfterGc, openPage } from "../support/browser"
 import { Rows } from "../support/results"
 
 const WARM_UP_CYCLES = 200

@@ -1,9 +1,10 @@
 // Latency: broadcast to DOM at a steady rate (200 messages/s for 10 s), p50 and p99. The harness sends
 // each broadcast stamped with the page's clock (mapped from its own); the page subtracts the stamp
 // from the moment the element is inserted.
+import { setTimeout as sleep } from "node:timers/promises"
 import { clientOrder } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { openPage, pageClock, sleep, until, waitConnected } from "../support/browser"
+import { openPage, pageClock, until, waitConnected } from "../support/browser"
 import { Rows } from "../support/results"
 import { quantile, sortedCopy } from "../support/stats"
 

@@ -1,9 +1,10 @@
 // Many streams: a server-rendered page with 200 sources, each for its own stream. Time from navigation
 // start to all `connected`, and the frames on the wire until then (pings left out).
+import { setTimeout as sleep } from "node:timers/promises"
 import type { WebSocket } from "@playwright/test"
 import { clientOrder } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { openPage, sleep } from "../support/browser"
+import { openPage } from "../support/browser"
 import { recordAllConnected } from "../support/probe"
 import { Rows } from "../support/results"
 

@@ -1,12 +1,13 @@
 // Reconnect (issue #3): a dead line, a restarted server, a frozen page. For the clients that reconnect
 // (the floor does not). Times are on the page's clock, the harness's moments mapped onto it.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { CLIENTS, clientOrder, type ClientId } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
-import { openPage, pageClock, scriptSource, sleep, waitConnected, type BenchPage } from "../support/browser"
+import { openPage, pageClock, scriptSource, waitConnected, type BenchPage } from "../support/browser"
 import { recordLifecycle, type ProbeEvent } from "../support/probe"
-import { RawChromium } from "../support/raw_cdp"
 import { Rows } from "../support/results"
+import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../../test/support/freezable_browser"
 
 const CONNECTED_STATES = ["connected", "caught-up"]
 
@@ -43,29 +44,28 @@ async function openLive(bench: Bench, client: ClientId, list: string): Promise<B
 const seconds = (ms: number) => ms / 1000
 
 /**
- * A live page in the plain-CDP browser, frozen for `frozenMs` with an item written a third of the way in
+ * A live page in the freezable browser, frozen for `frozenMs` with an item written a third of the way in
  * (and, with `dropSocket`, the server dropping every socket first); ms from resume to the item's <li>.
  */
-async function frozenPage(bench: Bench, raw: RawChromium, client: ClientId, dropSocket: boolean): Promise<number> {
+async function frozenPage(bench: Bench, browser: FreezableBrowser, client: ClientId, dropSocket: boolean): Promise<number> {
   const { frozenMs, resumeTimeoutMs } = bench.settings.reconnect
   const list = bench.unique("frozen")
-  const page = await raw.newPage([scriptSource(recordLifecycle)])
+  const page = await browser.newPage()
   try {
+    await page.addInitScript({ content: scriptSource(recordLifecycle) })
     await page.goto(bench.web.liveUrl(client, list))
-    await page.waitFor(`document.querySelector("turbo-cable-stream-source[connected]")`, 15_000)
+    await waitConnected(page, 1)
     await sleep(500)
-    const clock = await pageClock(() => page.evaluate<number>("performance.now()"))
-    await page.send("Page.setWebLifecycleState", { state: "frozen" })
+    const clock = await pageClock(page)
+    await freezePage(page)
     await sleep(frozenMs / 3)
     if (dropSocket) await bench.server.post("/kill")
     const { id } = await bench.server.post<{ id: number }>("/items", { list, text: "written while frozen" })
     await sleep((2 * frozenMs) / 3)
     const resumeAt = clock.toPage(performance.now())
-    await page.send("Page.setWebLifecycleState", { state: "active" })
-    const read = () => page.evaluate<ProbeEvent[]>("window.__probe || []")
-    const item = await firstEvent(read, 0, resumeTimeoutMs, (event) => event.kind == "added" && event.detail == `item_${id}`)
-    const events = await read()
-    if (!events.some((event) => event.kind == "freeze")) throw new Error("the page was not frozen (no freeze event)")
+    // Throws unless the page really was frozen.
+    await resumePage(page)
+    const item = await firstEvent(probeEvents(page), 0, resumeTimeoutMs, (event) => event.kind == "added" && event.detail == `item_${id}`)
     return item ? Math.max(0, item.at - resumeAt) : Infinity
   } finally {
     await page.close()
@@ -154,17 +154,17 @@ export async function reconnect(bench: Bench): Promise<ScenarioResult> {
 
     // (c) A frozen page (Page Lifecycle freeze, as a background tab or a phone does); a write meanwhile.
     // (d) The same, but the server also drops the socket while the page is frozen.
-    const raw = await RawChromium.launch()
+    const freezable = await launchFreezableBrowser()
     try {
       for (const [figure, dropSocket] of [[resumed, false], [resumedDropped, true]] as const) {
         for (const client of clientOrder(run, clients)) {
-          const shown = await frozenPage(bench, raw, client, dropSocket)
+          const shown = await frozenPage(bench, freezable, client, dropSocket)
           bench.log(`frozen page${dropSocket ? ", socket dropped," : ""} run ${run + 1} ${client}: write shown ${seconds(shown).toFixed(2)} s after resume`)
           rows.add(figure, "s", client, run, seconds(shown))
         }
       }
     } finally {
-      await raw.close()
+      await freezable.close()
     }
   }
 
@@ -205,10 +205,11 @@ export async function reconnect(bench: Bench): Promise<ScenarioResult> {
         `resume the page's socket is reported closed and the message never reaches the page, so only a client ` +
         `that catches up shows the write. ` +
         `(d) is the same with POST /kill (every socket dropped, no close frame) just before the write, as when a ` +
-        `phone's radio goes down under a frozen tab. These two run in a Chromium driven over plain CDP, not ` +
-        `Playwright: Playwright turns on focus emulation for its pages, and a page under focus emulation is never ` +
-        `hidden, so \`Page.setWebLifecycleState\` frozen does nothing there (no freeze event, timers keep ` +
-        `running). The harness checks that each page did receive its freeze event.`,
+        `phone's radio goes down under a frozen tab. These two run in the tests' freezable Chromium ` +
+        `(test/support/freezable_browser.ts), which Playwright attaches to without focus emulation: a page under ` +
+        `focus emulation is never hidden, so \`Page.setWebLifecycleState\` frozen does nothing there (no freeze ` +
+        `event, timers keep running). The harness checks that each page was hidden and got its freeze and resume ` +
+        `events, and shows the page again at resume, as a user coming back to the tab does.`,
     ],
   }
 }

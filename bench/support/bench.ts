@@ -3,7 +3,7 @@ import type { Browser } from "@playwright/test"
 import type { ClientId } from "../clients"
 import type { ProfileSummary } from "./profile"
 import type { Row } from "./results"
-import type { CableServer } from "./server"
+import type { NodeServer } from "../../test/support/node_server"
 import type { BenchWeb } from "./web"
 
 export const SCENARIO_IDS = ["size", "burst", "latency", "many_streams", "churn", "reconnect"] as const
@@ -48,7 +48,7 @@ export function settingsFor(quick: boolean, runsOverride?: number): Settings {
 
 export interface Bench {
   settings: Settings
-  server: CableServer
+  server: NodeServer
   web: BenchWeb
   browser: Browser
   clients: ClientId[]

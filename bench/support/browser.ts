@@ -1,10 +1,9 @@
 // Debian's Chromium through Playwright (never a downloaded browser), one fresh context per page, and the
 // CDP calls the scenarios share: metrics, garbage collection, and the page's clock.
+import { setTimeout as sleep } from "node:timers/promises"
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test"
 
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../../test/support/chromium"
-
-export { CHROMIUM_FLAGS, CHROMIUM_PATH }
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS })
@@ -74,10 +73,6 @@ export async function pageClock(page: Page | (() => Promise<number>)): Promise<{
     if (after - before < best.roundTrip) best = { roundTrip: after - before, offset: inPage - (before + after) / 2 }
   }
   return { toPage: (harnessMs) => harnessMs + best.offset, error: best.roundTrip / 2 }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms))
 }
 
 /** JS source running `fn(arg)`, for init scripts handed over as text. */

@@ -1,8 +1,9 @@
 // Summarises a CDP CPU profile: where the main thread's time went, by function (self and total) and by
 // part (turbo-cable's src, reconnecting-websocket, Turbo, native work outside JS, GC).
+import { readFile } from "node:fs/promises"
+import { SourceMap } from "node:module"
 import { resolve } from "node:path"
 import { REPO_ROOT } from "./bundles"
-import { SourceMap } from "./sourcemap"
 
 /** The parts of Profiler.Profile read here. */
 export interface CpuProfile {
@@ -39,6 +40,7 @@ export interface ProfileSummary {
 const IDLE = "(idle)"
 /** V8's frames that stand for no function. */
 const PSEUDO_FRAMES = ["(program)", "(garbage collector)", IDLE, "(root)"]
+const TURBO_CABLE_BUILD = /^\/dist\/(importmap\/)?turbo-cable\.js/
 
 interface Located {
   key: string
@@ -48,7 +50,14 @@ interface Located {
 }
 
 export async function summarizeProfile(profile: CpuProfile, top = 15): Promise<ProfileSummary> {
-  const distMap = await SourceMap.load(resolve(REPO_ROOT, "dist/turbo-cable.js.map")).catch(() => null)
+  const pathOf = (url: string) => url.replace(/^https?:\/\/[^/]+/, "")
+  // The build the page loaded (the script-tag or the import-map one), mapped back to src/ by its own map.
+  const distFile = profile.nodes.map((node) => pathOf(node.callFrame.url)).find((file) => TURBO_CABLE_BUILD.test(file))
+  const distMap = distFile
+    ? await readFile(resolve(REPO_ROOT, `.${distFile.replace(/[?#].*/, "")}.map`), "utf8")
+        .then((text) => new SourceMap(JSON.parse(text)))
+        .catch(() => null)
+    : null
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parent = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
@@ -59,17 +68,19 @@ export async function summarizeProfile(profile: CpuProfile, top = 15): Promise<P
     if (found) return found
     const { functionName, scriptId, url, lineNumber, columnNumber } = byId.get(id)!.callFrame
     const name = functionName || "(anonymous)"
-    const file = url.replace(/^https?:\/\/[^/]+/, "")
+    const file = pathOf(url)
     let where = file ? `${file.split("/").pop()}:${lineNumber + 1}` : ""
     let part = "page and bench probes"
     if (!url && PSEUDO_FRAMES.includes(name)) {
       part = name == "(garbage collector)" ? "garbage collector" : name == "(program)" ? "(program): native work outside JS" : name
     } else if (scriptId == "0") {
       part = "native APIs called from JS (DOM, builtins)"
-    } else if (file.startsWith("/dist/turbo-cable.js")) {
-      const original = distMap?.lookup(lineNumber, columnNumber)
-      if (original) where = `${original.source.replace(/^(\.\.\/)+/, "")}:${original.line}`
-      part = original && /node_modules\/reconnecting-websocket/.test(original.source) ? "reconnecting-websocket" : "turbo-cable (src/)"
+    } else if (TURBO_CABLE_BUILD.test(file)) {
+      // The nearest mapping at or before the position (0-based both ways, as CDP reports it); {} when none.
+      const entry = distMap?.findEntry(lineNumber, columnNumber)
+      const original = entry && "originalSource" in entry ? entry : undefined
+      if (original) where = `${original.originalSource.replace(/^(\.\.\/)+/, "")}:${original.originalLine + 1}`
+      part = original && /node_modules\/reconnecting-websocket/.test(original.originalSource) ? "reconnecting-websocket" : "turbo-cable (src/)"
     } else if (file.startsWith("/dist/idiomorph")) {
       part = "idiomorph"
     } else if (file.includes("@hotwired/turbo/")) {

@@ -1,25 +1,19 @@
 // The bench's own HTTP server (in the harness process, on 127.0.0.1): renders the client pages of
 // bench/clients/ and serves what they load (/dist, /node_modules, /out). The pages open their socket to
 // the Action Cable server's app port through <meta name="action-cable-url">.
-import { readFile, stat } from "node:fs/promises"
+import { readFile } from "node:fs/promises"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { extname, resolve, sep } from "node:path"
+import { resolve } from "node:path"
+import type { NodeServer } from "../../test/support/node_server"
+import { CONTENT_TYPES, notFound, send, serveFile, staticFile, type StaticRoots } from "../../test/support/static_files"
 import { PAGE_FILES, type PageId } from "../clients"
 import { BENCH_ROOT, OUT_DIR, REPO_ROOT } from "./bundles"
-import type { CableServer } from "./server"
 
-const STATIC_ROOTS: ReadonlyArray<readonly [prefix: string, dir: string]> = [
+const STATIC_ROOTS: StaticRoots = [
   ["/dist/", resolve(REPO_ROOT, "dist")],
   ["/node_modules/", resolve(REPO_ROOT, "node_modules")],
   ["/out/", OUT_DIR],
 ]
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-}
 
 /** What a rendered page holds besides its client's scripts. */
 export interface PageSpec {
@@ -75,11 +69,11 @@ export class BenchWeb {
   private constructor(
     private readonly server: Server,
     readonly origin: string,
-    private readonly cable: CableServer,
+    private readonly cable: NodeServer,
     private readonly templates: Record<PageId, string>,
   ) {}
 
-  static async start(cable: CableServer): Promise<BenchWeb> {
+  static async start(cable: NodeServer): Promise<BenchWeb> {
     const templates = {} as Record<PageId, string>
     for (const [page, file] of Object.entries(PAGE_FILES) as Array<[PageId, string]>) {
       templates[page] = await readFile(resolve(BENCH_ROOT, "clients", file), "utf8")
@@ -152,31 +146,7 @@ export class BenchWeb {
       const extra = this.liveOptions.get(list) ?? {}
       return send(res, CONTENT_TYPES[".html"], this.render(page, { sources: [signed], items, head: LIVE_HEAD + (extra.head ?? ""), body: extra.body }))
     }
-    const file = staticFile(pathname)
-    if (!file) return notFound(res)
-    const info = await stat(file).catch(() => null)
-    if (!info?.isFile()) return notFound(res)
-    return send(res, CONTENT_TYPES[extname(file)] ?? "application/octet-stream", await readFile(file))
+    const file = staticFile(STATIC_ROOTS, pathname)
+    return file ? serveFile(res, file) : notFound(res)
   }
-}
-
-function staticFile(pathname: string): string | null {
-  for (const [prefix, root] of STATIC_ROOTS) {
-    if (!pathname.startsWith(prefix)) continue
-    const relative = decodeURIComponent(pathname.slice(prefix.length))
-    if (relative == "" || relative.split(/[\\/]/).includes("..")) return null
-    const file = resolve(root, relative)
-    return file.startsWith(root + sep) ? file : null
-  }
-  return null
-}
-
-function send(res: ServerResponse, type: string, body: string | Buffer): void {
-  res.writeHead(200, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), "Cache-Control": "no-store" })
-  res.end(body)
-}
-
-function notFound(res: ServerResponse): void {
-  res.writeHead(404, { "Content-Type": "text/plain" })
-  res.end("not found\n")
 }

@@ -25,20 +25,24 @@ test("an app channel shares the one socket with the stream sources; perform reac
   expect(sent).toBe(true)
   await expect.poll(() => received(page)).toEqual([{ text: "hello", from: expect.any(Number) }])
   await server.broadcast("items-beside-a-channel", appendStream("items", "i1", "a stream, for Turbo"))
+  // The stream went out after the echo on the same socket: a second echo would have arrived before it.
   await expect(page.locator("#items li")).toHaveText(["a stream, for Turbo"])
-  await page.waitForTimeout(300)
   expect(await received(page)).toHaveLength(1)
   expect(wire.sockets).toHaveLength(1)
 })
 
 test("an app channel's data goes to its mixin, never to Turbo, even when it is a Turbo Stream", async ({ page, server }) => {
   const room = newRoom()
+  await addSource(page, server, `after-${room}`)
   await subscribeTo(page, room)
   await expect.poll(() => connectedCalls(page)).toHaveLength(1)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   const stream = appendStream("items", "x", "must not render")
   await server.broadcast(`echo:${room}`, stream)
   await expect.poll(() => received(page)).toEqual([stream])
-  await page.waitForTimeout(300)
+  // A stream for Turbo right after it on the same socket: once it shows, the channel's data would have too.
+  await server.broadcast(`after-${room}`, `<turbo-stream action="append" target="target"><template><p id="later">later</p></template></turbo-stream>`)
+  await expect(page.locator("#later")).toHaveText("later")
   await expect(page.locator("#items li")).toHaveCount(0)
 })
 
@@ -69,6 +73,7 @@ test("unsubscribe() puts one unsubscribe on the wire", async ({ page, server }) 
     subscription.unsubscribe()
   })
   await eventually(() => server.subscriptions(`echo:${room}`), 0)
+  // No second unsubscribe is the point: a window past the unsubscribe delay, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(commandsSent(wire, "unsubscribe")).toEqual([{ command: "unsubscribe", identifier: echoIdentifier(room) }])
 })
@@ -78,6 +83,7 @@ test("a rejected app channel is told once and never retried", async ({ page }) =
   await page.reload()
   await subscribeTo(page, "forbidden")
   await expect.poll(() => callKinds(page)).toEqual(["rejected"])
+  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
   await page.waitForTimeout(5_000)
   expect(commandsSent(wire, "subscribe")).toHaveLength(1)
   expect(await callKinds(page)).toEqual(["rejected"])
@@ -105,8 +111,9 @@ test("perform says false while the socket is down, and nothing is queued to repl
   expect(await page.evaluate(() => (window as any).subscriptions.echo.perform("speak", { text: "while down" }))).toBe(false)
   await server.post("/start")
   await expect.poll(() => connectedCalls(page), { timeout: 15_000 }).toHaveLength(2)
-  await page.waitForTimeout(500)
-  expect(await received(page)).toEqual([])
+  // A perform now: a replay of the one made while down would have gone out before it, and come back first.
+  await page.evaluate(() => (window as any).subscriptions.echo.perform("speak", { text: "after" }))
+  await expect.poll(() => received(page)).toEqual([{ text: "after", from: expect.any(Number) }])
 })
 
 test("getConsumer, setConsumer, createConsumer: turbo-rails' cable API on the one socket", async ({ page }) => {

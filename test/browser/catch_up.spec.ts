@@ -1,5 +1,6 @@
 // After a restart, a dead line, a frozen page or a slow first connect, the page shows what it missed,
 // without a reload, keeping what the user typed.
+import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
@@ -84,13 +85,13 @@ test("a frozen server (no pings, no FIN) is noticed within two ping intervals an
   const list = newList()
   await openLive(page, server.app, list)
   const frozenAt = Date.now()
-  server.process.kill("SIGSTOP")
+  server.freeze()
   try {
     await expect(page.locator("html")).not.toHaveAttribute("data-turbo-cable-state", /connected|caught-up/, { timeout: 9_000 })
     const noticedAfter = Date.now() - frozenAt
     expect(noticedAfter).toBeLessThan(8_000)
   } finally {
-    server.process.kill("SIGCONT")
+    server.thaw()
   }
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /connected|caught-up/, { timeout: 15_000 })
   await server.post("/items", { list, text: "after the freeze" })
@@ -115,7 +116,7 @@ test.describe("a page frozen through the Page Lifecycle", () => {
         await freezePage(page)
         await server.post("/items", { list, text: "while frozen 1" })
         await server.post("/items", { list, text: "while frozen 2" })
-        await new Promise((done) => setTimeout(done, frozenFor))
+        await sleep(frozenFor)
         const resumedAt = await resumePage(page)
         await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2"], { timeout: 5_000 })
         expect(Date.now() - resumedAt).toBeLessThan(3_000)
@@ -153,11 +154,12 @@ test("messages that arrive during the refetch are applied after the morph, once 
   // Written after the refetch left but before the server renders it: in the page AND on the socket.
   await server.post("/items", { list, text: "two" })
   release()
-  await page.waitForTimeout(300)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
   await server.post("/items", { list, text: "three" })
   await expect(page.locator("#items li")).toHaveText(["one", "two", "three"])
-  await page.waitForTimeout(500)
-  await expect(page.locator("#items li")).toHaveText(["one", "two", "three"])
+  // A later write on the same socket: once it shows, any copy of an earlier one would have shown before it.
+  await server.post("/items", { list, text: "four" })
+  await expect(page.locator("#items li")).toHaveText(["one", "two", "three", "four"])
 })
 
 test("a form's stream response during the refetch is applied after the morph, not undone by it", async ({ page, server }) => {
@@ -168,14 +170,18 @@ test("a form's stream response during the refetch is applied after the morph, no
   await refetching
   // The response exists only in this page, as a validation error does: the refetched page lacks it.
   const answered = page.waitForResponse("**/test/notes")
+  // Turbo hands the response's stream over for rendering (turbo-cable holds it until the morph is done).
+  const handedOver = page.evaluate(() => new Promise<void>((done) => addEventListener("turbo:before-stream-render", () => done(), { once: true })))
   await page.locator("#note").fill("seen by this page only")
   await page.locator("#note").press("Enter")
   await answered
-  await page.waitForTimeout(200)
+  await handedOver
   release()
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
   await expect(page.locator("#local-notes li")).toHaveText(["seen by this page only"])
-  await page.waitForTimeout(300)
+  // A write through the socket after the catch-up: once it shows, the morph is long done.
+  await server.post("/items", { list, text: "after the catch-up" })
+  await expect(page.locator("#items li")).toHaveText(["after the catch-up"])
   await expect(page.locator("#local-notes li")).toHaveText(["seen by this page only"])
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
 })
@@ -208,6 +214,7 @@ test("one refetch serves every stream on the page", async ({ page, server }) => 
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(4)
   await server.post("/kill")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  // No second refetch is the point: a window for one to start, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(refetches.count).toBe(1)
 })
@@ -216,6 +223,7 @@ test("a normal fast page load costs no second request", async ({ page, server })
   const list = newList()
   const refetches = countRefetches(page)
   await openLive(page, server.app, list)
+  // No refetch is the point: a window for one to start, as nothing can be awaited.
   await page.waitForTimeout(2_000)
   expect(refetches.count).toBe(0)
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
@@ -223,12 +231,16 @@ test("a normal fast page load costs no second request", async ({ page, server })
 
 test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
   const list = newList()
+  let scriptRequested!: () => void
+  const rendered = new Promise<void>((done) => (scriptRequested = done))
   await page.route("**/dist/turbo-cable.min.js", async (route) => {
-    await new Promise((done) => setTimeout(done, 2_500))
+    scriptRequested()
+    await sleep(2_500)
     await route.continue()
   })
   const loading = page.goto(`${server.app}/test/live/${list}`)
-  await page.waitForTimeout(800)
+  // The page asks for the script once the server's render has reached it.
+  await rendered
   await server.post("/items", { list, text: "between render and subscribe" })
   await loading
   await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
@@ -242,6 +254,7 @@ test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the 
   await page.evaluate(() => document.head.insertAdjacentHTML("beforeend", `<meta name="turbo-cable-catch-up" content="none">`))
   await server.post("/kill")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
+  // No refetch is the point: a window for one to start, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(refetches.count).toBe(0)
 
@@ -254,6 +267,7 @@ test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the 
   })
   await server.post("/kill")
   await expect.poll(() => page.evaluate(() => (window as any).canceled)).toBe("reconnect")
+  // No refetch is the point: a window for one to start, as nothing can be awaited.
   await page.waitForTimeout(500)
   expect(refetches.count).toBe(0)
 })

@@ -23,6 +23,24 @@ function refetchTimes(page: Page): number[] {
   return times
 }
 
+/**
+ * Sets window.__lastWriteReceived once a socket of the page has handed it a frame containing `marker`. The
+ * flag is set in the same dispatch as the client's own handler, so a page that shows it has handled the frame.
+ */
+async function flagLastWrite(page: Page, marker: string): Promise<void> {
+  await page.addInitScript((marker) => {
+    const Native = window.WebSocket
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols)
+        this.addEventListener("message", (event) => {
+          if (String(event.data).includes(marker)) (window as any).__lastWriteReceived = true
+        })
+      }
+    } as typeof WebSocket
+  }, marker)
+}
+
 /** The states the page published, in order. */
 async function recordStates(page: Page): Promise<void> {
   await page.evaluate(() => {
@@ -90,6 +108,7 @@ test.describe("a refetch answered by a server shedding load", () => {
     await expect.poll(() => page.evaluate(() => (window as any).__failed?.error), { timeout: 10_000 }).toBe("the page answered 404")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
     expect(await page.evaluate(() => (window as any).__states)).toContain("catching-up")
+    // No retry of the refetch is the point: a window past the backoff's first step, as nothing can be awaited.
     await page.waitForTimeout(1_000)
     expect(refetches).toHaveLength(1)
     // Live again: the next broadcast shows.
@@ -105,6 +124,7 @@ test.describe("pages of unknown age", () => {
     const refetches = refetchTimes(page)
     await page.goto(`${server.app}/test/cached/${list}`)
     await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+    // No refetch is the point: a window for one to start, as nothing can be awaited.
     await page.waitForTimeout(2_000)
     expect(refetches).toHaveLength(0)
 
@@ -209,6 +229,7 @@ test.describe("expiring credentials", () => {
     await server.post("/tokens/expire")
     await server.post("/kill")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
+    // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
     await page.waitForTimeout(3_000)
     expect(wire.sockets).toHaveLength(3)
     expect(await page.evaluate(() => (window as any).refreshes)).toBe(1)
@@ -223,6 +244,7 @@ test.describe("expiring credentials", () => {
     await server.post("/tokens/expire")
     await server.post("/kill")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
+    // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
     await page.waitForTimeout(3_000)
     expect(wire.sockets).toHaveLength(2)
     expect(await page.evaluate(() => (window as any).refreshes)).toBe(0)
@@ -301,6 +323,7 @@ test("a catch-up of a 5,000-message page keeps the draft, focus, selection and s
 test("live messages held past the bound during a long catch-up are not lost: one more catch-up brings them, in order", async ({ page, server }) => {
   test.setTimeout(120_000)
   const list = newList()
+  await flagLastWrite(page, "message 12000<")
   await openLive(page, server.app, list)
   const refetches = refetchTimes(page)
   // The first refetch is answered with the page as it was before the writes, and only later: a slow page.
@@ -318,7 +341,8 @@ test("live messages held past the bound during a long catch-up are not lost: one
   await expect.poll(() => refetches.length, { timeout: 10_000 }).toBe(1)
   // 12,000 writes, stored and broadcast as a real app does: more than the 10,000 the page holds.
   await server.post("/items", { list, text: "message {{i}}", count: 12_000 })
-  await page.waitForTimeout(2_000)
+  // Every write handed to the page before the refetch is answered.
+  await expect.poll(() => page.evaluate(() => (window as any).__lastWriteReceived === true), { timeout: 30_000 }).toBe(true)
   release()
   await expect(page.locator("#items li")).toHaveCount(12_000, { timeout: 60_000 })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")

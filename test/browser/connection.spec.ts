@@ -20,6 +20,7 @@ test.describe("against a server that requires a session cookie", () => {
     )
     await addSource(page, guarded, "private")
     expect(await stopped).toEqual({ state: "stopped", previous: "connecting", reason: "unauthorized" } as any)
+    // No second attempt is the point: a window past the first backoff steps, as nothing can be awaited.
     await page.waitForTimeout(4_000)
     expect(wire.sockets).toHaveLength(1)
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
@@ -42,6 +43,7 @@ test("a server disconnect with reconnect: false stops the cable for good", async
   await server.post("/disconnect", { reason: "remote", reconnect: false })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
+  // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
   await page.waitForTimeout(3_000)
   expect(wire.sockets).toHaveLength(1)
 })

@@ -36,6 +36,7 @@ test("two sources for one stream apply each broadcast once; removing one keeps t
   await expect(page.locator("#items li")).toHaveCount(1)
 
   await page.locator(`#${first}`).evaluate((element) => element.remove())
+  // No unsubscribe is the point: a window past the unsubscribe delay (500 ms), as nothing can be awaited.
   await page.waitForTimeout(1_000)
   await server.broadcast("twice", `<turbo-stream action="append" target="items"><template><li>still live</li></template></turbo-stream>`)
   await expect(page.locator("#items li")).toHaveText(["once", "still live"])
@@ -76,6 +77,7 @@ test("a source removed before its confirmation leaves no subscription behind", a
     document.body.append(element)
     element.remove()
   }, signed)
+  // The subscribe and its release (after the unsubscribe delay) may or may not go out: nothing to await.
   await page.waitForTimeout(1_500)
   await eventually(() => server.subscriptions("early"), 0)
 })
@@ -91,6 +93,7 @@ test("a forged stream name is rejected once, not retried, and other sources keep
   expect(await rejected).toBe("forged")
   await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
   await expect(page.locator("#forged")).not.toHaveAttribute("connected", "")
+  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
   await page.waitForTimeout(5_000)
   const forgedSubscribes = commandsSent(wire, "subscribe").filter((f) => f.identifier.includes("0000"))
   expect(forgedSubscribes).toHaveLength(1)
@@ -172,6 +175,7 @@ test("sources inside a Turbo preview do not subscribe", async ({ page, server })
   await page.reload()
   await page.evaluate(() => document.documentElement.setAttribute("data-turbo-preview", ""))
   await addSource(page, server, "preview")
+  // No socket is the point: a window for one to open, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(commandsSent(wire, "subscribe")).toHaveLength(0)
   expect(wire.sockets).toHaveLength(0)

@@ -4,6 +4,8 @@ import { test as base, expect, type Page, type WebSocket } from "@playwright/tes
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import { appendSource } from "../support/sources"
 
+export { appendStream } from "../support/sources"
+
 export interface Wire {
   sent: Array<Record<string, any>>
   received: Array<Record<string, any>>
@@ -34,10 +36,6 @@ export function commandsSent(wire: Wire, command: string): Array<Record<string, 
 /** Adds a source for `stream` to the page (inside #sources), signed by the server; returns its element id. */
 export async function addSource(page: Page, server: NodeServer, stream: string, attributes: Record<string, string> = {}) {
   return appendSource(page, await server.sign(stream), attributes)
-}
-
-export function appendStream(target: string, id: string, text: string): string {
-  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
 }
 
 /** Polls `read` until it returns `expected` (the server's view changes asynchronously). */

@@ -89,6 +89,7 @@ test("a refetch answered 404 gives up with turbo-cable:catch-up-failed, and live
 
   await expect.poll(() => page.evaluate(() => (window as any).__failed?.error), { timeout: 15_000 }).toBe("the page answered 404")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  // No retry of the refetch is the point: a window past the backoff's first step, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(seen.map((r) => r.status)).toEqual([404])
   // Stale, as the failure event said, but live.

@@ -48,15 +48,16 @@ test("an app channel beside Turbo streams on one socket: perform reaches Rails a
   expect(await page.evaluate(() => (window as any).subscriptions.echo.perform("speak", { text: "hello rails" }))).toBe(true)
   await expect.poll(() => received(page)).toEqual([{ text: "hello rails", from: "alice" }])
   await rails.write(list, "a stream beside the channel")
+  // The write went through Redis after the echo: a second echo would have arrived before it.
   await expect(page.locator("#items li")).toHaveText(["a stream beside the channel"])
-  await page.waitForTimeout(500)
   expect(await received(page)).toHaveLength(1)
   expect(wire.sockets).toHaveLength(1)
 })
 
 test("two subscriptions with one identifier: one server subscription, each mixin gets each message once", async ({ page }) => {
   const wire = recordWire(page)
-  await openList(page, `twice-${Date.now()}`)
+  const list = `twice-${Date.now()}`
+  await openList(page, list)
   const room = newRoom()
   await subscribeTo(page, room, "a")
   await subscribeTo(page, room, "b")
@@ -65,7 +66,9 @@ test("two subscriptions with one identifier: one server subscription, each mixin
   await page.evaluate(() => (window as any).subscriptions.a.perform("speak", { text: "to both" }))
   await expect.poll(() => received(page, "a")).toEqual([{ text: "to both", from: "alice" }])
   await expect.poll(() => received(page, "b")).toEqual([{ text: "to both", from: "alice" }])
-  await page.waitForTimeout(500)
+  // A write through Redis after the echo: once it shows, a second echo would have arrived before it.
+  await rails.write(list, "after the echo")
+  await expect(page.locator("#items li")).toHaveText(["after the echo"])
   expect(await received(page, "a")).toHaveLength(1)
 })
 
@@ -83,6 +86,7 @@ test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", 
   })
   await expect.poll(() => sentCommands(wire, "unsubscribe")).toHaveLength(1)
   expect(sentCommands(wire, "unsubscribe")[0].identifier).toBe(JSON.stringify({ channel: "EchoChannel", room }))
+  // No second unsubscribe is the point: a window past the unsubscribe delay, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   expect(sentCommands(wire, "unsubscribe")).toHaveLength(1)
 })
@@ -92,6 +96,7 @@ test("a rejected app channel is told once and not retried", async ({ page }) => 
   await openList(page, `reject-${Date.now()}`)
   await subscribeTo(page, "forbidden")
   await expect.poll(() => callKinds(page)).toEqual(["rejected"])
+  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
   await page.waitForTimeout(5_000)
   expect(sentCommands(wire, "subscribe").filter((frame) => frame.identifier.includes("forbidden"))).toHaveLength(1)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)

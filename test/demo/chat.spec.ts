@@ -33,7 +33,10 @@ test("a message reaches its sender in the form response and everyone else over t
   await expect(messages(alice, text)).toHaveCount(1)
   await expect(messages(bob, text)).toHaveCount(1)
   // The socket's copy and the response's copy carry the same id: whichever comes second changes nothing.
-  await alice.waitForTimeout(500)
+  // Bob's next message comes on Alice's socket after her own: once she shows it, both copies are in.
+  const later = `then bob ${Date.now()}`
+  await say(bob, later)
+  await expect(messages(alice, later)).toHaveCount(1)
   await expect(messages(alice, text)).toHaveCount(1)
   await expect(messages(bob, text)).toHaveCount(1)
   // The composer came back empty and focused, ready for the next message.

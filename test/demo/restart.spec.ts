@@ -17,6 +17,7 @@ test("after a server restart a page catches up on what it missed while away", as
   await expectLive(bob)
   await say(bob, "written while alice was away")
   await expect(messages(bob, "written while alice was away")).toHaveCount(1)
+  // Nothing reaching an offline page is the point: a window, as nothing can be awaited.
   await alice.waitForTimeout(1_000)
   await expect(messages(alice, "written while alice was away")).toHaveCount(0)
 

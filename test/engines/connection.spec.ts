@@ -1,16 +1,17 @@
 // The socket's life in each engine: refused, restarted, a dead line, a long outage.
+import { setTimeout as sleep } from "node:timers/promises"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import {
   addSource,
   cableState,
   connectedSources,
   expect,
+  listItems,
   newList,
+  poll,
   seenAt,
   states,
   test,
-  until,
-  untilItems,
   watch,
   wire,
 } from "./fixtures"
@@ -18,7 +19,7 @@ import type { EnginePage } from "./driver/engine"
 
 async function openLive(page: EnginePage, app: string, list: string) {
   await page.goto(`${app}/test/live/${list}`)
-  await until(page, "the list's source connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"))
+  await poll(() => connectedSources(page)).toBeGreaterThan(0)
   await watch(page)
   // A marker that a reload would lose.
   await page.evaluate(() => ((window as any).notReloaded = true))
@@ -35,9 +36,10 @@ test.describe("against a server that requires a session cookie", () => {
     await page.goto(`${guarded.app}/test/pages/blank.html`)
     await watch(page)
     await addSource(page, await guarded.sign("private"))
-    await until(page, "stopped", () => document.documentElement.getAttribute("data-turbo-cable-state") == "stopped")
+    await poll(() => cableState(page)).toBe("stopped")
     expect((await states(page)).at(-1)).toMatchObject({ state: "stopped", reason: "unauthorized" })
-    await new Promise((done) => setTimeout(done, 4_000))
+    // No second attempt is the point: a window longer than the first backoff step, as nothing can be awaited.
+    await sleep(4_000)
     expect((await wire(page)).sockets).toHaveLength(1)
     expect(await connectedSources(page)).toBe(0)
   })
@@ -50,37 +52,37 @@ test("a restarted server is rejoined and the page shows writes made while it was
   await page.type("#draft", "half-typed")
 
   await server.post("/stop")
-  await until(page, "the drop noticed", () => /disconnected|reconnecting/.test(document.documentElement.getAttribute("data-turbo-cable-state")!))
+  await poll(() => cableState(page)).toMatch(/disconnected|reconnecting/)
   await server.post("/items", { list, text: "written while down" })
   await server.post("/start")
   const listeningAt = Date.now()
 
-  await untilItems(page, ["before", "written while down"])
-  await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+  await poll(() => listItems(page)).toEqual(["before", "written while down"])
+  await poll(() => cableState(page)).toBe("caught-up")
   console.log(`${test.info().project.name}: restart, write shown ${(await seenAt(page, "written while down"))! - listeningAt} ms after the server listened`)
   expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
 
   await server.post("/items", { list, text: "live again" })
-  await untilItems(page, ["before", "written while down", "live again"])
+  await poll(() => listItems(page)).toEqual(["before", "written while down", "live again"])
 })
 
 test("a frozen server (no pings, no FIN) is noticed within two ping intervals and recovered from", async ({ web: { page }, server }) => {
   const list = newList()
   await openLive(page, server.app, list)
   const frozenAt = Date.now()
-  server.process.kill("SIGSTOP")
+  server.freeze()
   try {
-    await until(page, "the dead line noticed", () => !/connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 9_000)
+    await poll(() => cableState(page), 9_000).not.toMatch(/connected|caught-up/)
     const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
     console.log(`${test.info().project.name}: dead line noticed after ${noticed.at - frozenAt} ms`)
     expect(noticed.at - frozenAt).toBeLessThan(8_000)
   } finally {
-    server.process.kill("SIGCONT")
+    server.thaw()
   }
-  await until(page, "live again", () => /connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 15_000)
+  await poll(() => cableState(page), 15_000).toMatch(/connected|caught-up/)
   await server.post("/items", { list, text: "after the freeze" })
-  await untilItems(page, ["after the freeze"])
+  await poll(() => listItems(page)).toEqual(["after the freeze"])
 })
 
 test("after a 40 s outage the page catches up within the backoff cap of the server listening again", async ({ web: { page }, server }) => {
@@ -88,11 +90,12 @@ test("after a 40 s outage the page catches up within the backoff cap of the serv
   const list = newList()
   await openLive(page, server.app, list)
   await server.post("/stop")
-  await new Promise((done) => setTimeout(done, 40_000))
+  // The outage itself: the page is left to back off against a closed port for 40 s.
+  await sleep(40_000)
   await server.post("/items", { list, text: "written during the outage" })
   await server.post("/start")
   const listeningAt = Date.now()
-  await untilItems(page, ["written during the outage"], 30_000)
+  await poll(() => listItems(page), 30_000).toEqual(["written during the outage"])
   const shownAfter = (await seenAt(page, "written during the outage"))! - listeningAt
   console.log(`${test.info().project.name}: 40 s outage, write shown ${shownAfter} ms after the server listened`)
   // The cap (10 s) plus the reconnect and refetch themselves.
@@ -107,7 +110,8 @@ test("a page that unloads opens no new socket, even right after it woke", async 
   // A wake signal just before leaving: a drop seen now would be retried at once (no backoff).
   await page.evaluate(() => window.dispatchEvent(new Event("focus")))
   await page.goto(`${server.app}/test/pages/blank.html`)
-  await new Promise((done) => setTimeout(done, 1_500))
+  // No late socket is the point: a window for one to open, as nothing can be awaited.
+  await sleep(1_500)
   expect(await server.connections()).toBe(0)
   expect((await server.commands()).filter((command) => command.command == "subscribe")).toEqual([])
 })

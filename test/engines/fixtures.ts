@@ -6,6 +6,8 @@ import { startNodeServer, type NodeServer } from "../support/node_server"
 import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
 import { launchEngine } from "./driver/launch"
 
+export { appendStream } from "../support/sources"
+
 export interface EngineOptions {
   engine: EngineName
 }
@@ -32,24 +34,12 @@ export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server
 
 export { expect }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
-
-/** Polls `fn(arg)` in the page until it returns something truthy; resolves with that. */
-export async function until<T, A = undefined>(
-  page: EnginePage,
-  what: string,
-  fn: (arg: A) => T | Promise<T>,
-  arg?: A,
-  timeout = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeout
-  let last: T | undefined
-  for (;;) {
-    last = await page.evaluate(fn, arg as A)
-    if (last) return last
-    if (Date.now() > deadline) throw new Error(`waited ${timeout} ms for ${what}; last value: ${JSON.stringify(last)}`)
-    await sleep(50)
-  }
+/**
+ * expect.poll over a reading of the page (listItems, cableState, ...), every 50 ms: a state that lasts a
+ * moment is still seen, and a wait close to its timeout is not cut short by a long interval.
+ */
+export function poll<T>(read: () => Promise<T>, timeout = 10_000) {
+  return expect.poll(read, { timeout, intervals: [50] })
 }
 
 /**
@@ -123,17 +113,6 @@ export const cableState = (page: EnginePage): Promise<string | null> =>
 export const connectedSources = (page: EnginePage): Promise<number> =>
   page.evaluate(() => document.querySelectorAll("turbo-cable-stream-source[connected]").length)
 
-/** Waits until the list shows exactly `expected`; resolves with the time it took. */
-export async function untilItems(page: EnginePage, expected: string[], timeout = 10_000): Promise<void> {
-  await until(
-    page,
-    `items ${JSON.stringify(expected)}`,
-    (expected) => JSON.stringify([...document.querySelectorAll("#items li")].map((li) => li.textContent!.trim())) == JSON.stringify(expected),
-    expected,
-    timeout,
-  )
-}
-
 /** Adds a real <turbo-cable-stream-source> for `signedName` (inside #sources); returns its id. */
 export function addSource(page: EnginePage, signedName: string): Promise<string> {
   return page.evaluate((signedName) => {
@@ -144,10 +123,6 @@ export function addSource(page: EnginePage, signedName: string): Promise<string>
     ;(document.getElementById("sources") ?? document.body).append(element)
     return element.id
   }, signedName)
-}
-
-export function appendStream(target: string, id: string, text: string): string {
-  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
 }
 
 let lists = 0

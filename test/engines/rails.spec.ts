@@ -2,7 +2,7 @@
 // behind one Redis (test/support/rails_server.ts); pages rendered by Rails with turbo-rails' markup.
 import { railsForSpecFile } from "../support/rails_server"
 import type { EnginePage } from "./driver/engine"
-import { cableState, expect, listItems, newList, seenAt, states, test, until, untilItems, watch } from "./fixtures"
+import { cableState, connectedSources, expect, listItems, newList, poll, seenAt, states, test, watch } from "./fixtures"
 
 const A = 0
 const B = 1
@@ -14,7 +14,7 @@ const rails = railsForSpecFile(test, 2)
 /** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
 async function openLive(page: EnginePage, server: number, list: string, query = ""): Promise<void> {
   await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
-  await until(page, "the list's source connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"))
+  await poll(() => connectedSources(page)).toBeGreaterThan(0)
   expect(await page.evaluate(() => document.getElementById("server")?.textContent)).toBe(String.fromCharCode(65 + server))
   await watch(page)
   await page.evaluate(() => ((window as any).notReloaded = true))
@@ -27,19 +27,19 @@ test("a killed and restarted Rails server is rejoined and the page shows writes 
   await page.type("#draft", "half-typed")
 
   await rails.kill(A)
-  await until(page, "the drop noticed", () => /disconnected|reconnecting/.test(document.documentElement.getAttribute("data-turbo-cable-state")!))
+  await poll(() => cableState(page)).toMatch(/disconnected|reconnecting/)
   await rails.write(list, "written while down", { via: B })
   await rails.start(A)
   const listeningAt = Date.now()
 
-  await untilItems(page, ["before", "written while down"])
-  await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+  await poll(() => listItems(page)).toEqual(["before", "written while down"])
+  await poll(() => cableState(page)).toBe("caught-up")
   console.log(`${test.info().project.name}: rails restart, write shown ${(await seenAt(page, "written while down"))! - listeningAt} ms after puma listened`)
   expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
 
   await rails.write(list, "live again", { via: B })
-  await untilItems(page, ["before", "written while down", "live again"])
+  await poll(() => listItems(page)).toEqual(["before", "written while down", "live again"])
 })
 
 test("a frozen Rails process (no pings, no FIN) is noticed within two ping intervals", async ({ web: { page } }) => {
@@ -48,16 +48,16 @@ test("a frozen Rails process (no pings, no FIN) is noticed within two ping inter
   const frozenAt = Date.now()
   rails.freeze(A)
   try {
-    await until(page, "the dead line noticed", () => !/connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 9_000)
+    await poll(() => cableState(page), 9_000).not.toMatch(/connected|caught-up/)
     const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
     console.log(`${test.info().project.name}: rails dead line noticed after ${noticed.at - frozenAt} ms`)
     expect(noticed.at - frozenAt).toBeLessThan(8_000)
   } finally {
     rails.thaw(A)
   }
-  await until(page, "live again", () => /connected|caught-up/.test(document.documentElement.getAttribute("data-turbo-cable-state")!), undefined, 15_000)
+  await poll(() => cableState(page), 15_000).toMatch(/connected|caught-up/)
   await rails.write(list, "after the freeze", { via: B })
-  await untilItems(page, ["after the freeze"])
+  await poll(() => listItems(page)).toEqual(["after the freeze"])
 })
 
 // ?bfcache=1 serves the page with Rails' default Cache-Control (every engine keeps no-store pages out of
@@ -70,7 +70,7 @@ test("back to a live page: restored from the back/forward cache it catches up; e
   await page.goto(`${rails.url(A)}/up`)
   await rails.write(list, "written while away", { via: B })
   await page.back()
-  await until(page, "connected", () => !!document.querySelector("turbo-cable-stream-source[connected]"), undefined, 15_000)
+  await poll(() => connectedSources(page), 15_000).toBeGreaterThan(0)
   const restored = await page.evaluate(() => Boolean((window as any).notReloaded))
   console.log(`${test.info().project.name}: back/forward cache ${restored ? "restored the live page" : "did not keep the live page"}`)
   test.info().annotations.push({ type: "back/forward cache", description: restored ? "restored" : "not kept" })
@@ -78,11 +78,11 @@ test("back to a live page: restored from the back/forward cache it catches up; e
   if (test.info().project.name == "webkit") expect(restored).toBe(true)
   if (test.info().project.name == "firefox") expect(restored).toBe(false)
   if (restored) {
-    await untilItems(page, ["written while away"], 15_000)
-    await until(page, "caught-up", () => document.documentElement.getAttribute("data-turbo-cable-state") == "caught-up")
+    await poll(() => listItems(page), 15_000).toEqual(["written while away"])
+    await poll(() => cableState(page)).toBe("caught-up")
   }
   const before = await listItems(page)
   await rails.write(list, "live after coming back", { via: B })
-  await untilItems(page, [...before, "live after coming back"])
+  await poll(() => listItems(page)).toEqual([...before, "live after coming back"])
   expect(["connected", "caught-up"]).toContain(await cableState(page))
 })

@@ -1,4 +1,4 @@
-// A Chromium whose pages CDP's Page.setWebLifecycleState can really freeze.
+// A Chromium whose pages CDP's Page.setWebLifecycleState can really freeze, for the tests and the bench.
 //
 // Playwright turns on focus emulation (Emulation.setFocusEmulationEnabled) for every page it opens, and a
 // page under focus emulation stays visible: `Page.setWebLifecycleState {state: "frozen"}` then answers
@@ -10,6 +10,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { chromium, type Browser, type CDPSession, type Page } from "@playwright/test"
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium"
 
@@ -80,7 +81,7 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
       const deadline = Date.now() + 7_000
       while (groupAlive() && Date.now() < deadline) {
         if (Date.now() > deadline - 2_000) kill()
-        await new Promise((done) => setTimeout(done, 100))
+        await sleep(100)
       }
       process.off("exit", kill)
       removeProfile()

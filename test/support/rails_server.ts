@@ -6,10 +6,12 @@
 // Needs Debian's ruby-actioncable, ruby-railties, ruby-redis, puma and redis-server, and a built dist/.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from "node:fs"
-import { createConnection, createServer } from "node:net"
+import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { randomBytes } from "node:crypto"
+import { freePort } from "./server_process"
+import { setTimeout as sleep } from "node:timers/promises"
 
 const root = resolve(import.meta.dirname, "../..")
 const appDir = resolve(root, "test/conformance/rails_app")
@@ -51,21 +53,6 @@ interface Puma {
   child: ChildProcess | null
   boots: number[]
 }
-
-/** A port nobody listens on right now: bind 0, read it, close. */
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer()
-    server.once("error", fail)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port = typeof address == "object" && address ? address.port : 0
-      server.close(() => done(port))
-    })
-  })
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 function tail(path: string, lines = 30): string {
   try {

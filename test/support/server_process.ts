@@ -1,9 +1,12 @@
 // The one way the tests, the demo tests and the bench start a project Node server (the test server
 // demo/server/test_server.ts, or the demo demo/main.ts): spawned with node itself (not npx), so a
 // SIGSTOP/SIGCONT or SIGTERM reaches the server and not a wrapper, ready once it prints its line, and
-// ended by the pid it was started with.
+// ended by the pid it was started with. (Rails and Redis, for the conformance suite, start in
+// rails_server.ts; the browsers in freezable_browser.ts and test/engines/driver.)
 import { spawn, type ChildProcess } from "node:child_process"
+import { createServer } from "node:net"
 import { resolve } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..")
 
@@ -48,7 +51,7 @@ export async function stopServerProcess(child: ChildProcess, grace = 3_000): Pro
   const exited = new Promise((done) => child.once("exit", done))
   child.kill("SIGCONT")
   child.kill("SIGTERM")
-  await Promise.race([exited, new Promise((done) => setTimeout(done, grace))])
+  await Promise.race([exited, sleep(grace)])
   if (child.exitCode === null && child.signalCode === null) {
     child.kill("SIGKILL")
     await exited
@@ -60,4 +63,17 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const { child, match } = await startServerProcess("demo/server/test_server.ts", /^READY (.+)$/m, env)
   const ports = JSON.parse(match[1]) as { app: number; control: number }
   return { child, ...ports }
+}
+
+/** A port nobody listens on right now: bind 0, read it, close. */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+    server.once("error", fail)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address == "object" && address ? address.port : 0
+      server.close(() => done(port))
+    })
+  })
 }

@@ -1,4 +1,5 @@
-// Puts a real <turbo-cable-stream-source> into a page, as turbo_stream_from renders it.
+// Puts a real <turbo-cable-stream-source> into a page, as turbo_stream_from renders it, and writes the
+// Turbo Stream a broadcast carries.
 import type { Page } from "@playwright/test"
 
 /**
@@ -18,4 +19,9 @@ export function appendSource(page: Page, signedName: string, attributes: Record<
     },
     { signedName, attributes },
   )
+}
+
+/** A Turbo Stream appending `<li id=id>text</li>` to `target`, as a broadcast carries it. */
+export function appendStream(target: string, id: string, text: string): string {
+  return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
 }

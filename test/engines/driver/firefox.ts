@@ -1,5 +1,6 @@
 // Firefox: Debian's firefox-esr over WebDriver BiDi, driven by puppeteer-core (which never downloads a
 // browser). Playwright's moz-firefox channel calls a BiDi command ESR 153 lacks.
+import { setTimeout as sleep } from "node:timers/promises"
 import puppeteer from "puppeteer-core"
 import type { EngineBrowser, EnginePage } from "./engine"
 import { killGroup, processTree } from "./processes"
@@ -33,7 +34,7 @@ export async function launchFirefox(): Promise<EngineBrowser> {
     page,
     pids: () => processTree(pid),
     async close() {
-      await Promise.race([browser.close().catch(() => {}), new Promise((done) => setTimeout(done, 5_000))])
+      await Promise.race([browser.close().catch(() => {}), sleep(5_000)])
       killGroup(pid)
     },
   }

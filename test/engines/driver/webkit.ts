@@ -2,7 +2,8 @@
 // MiniBrowser --automation on an Xvfb display of its own. The protocol is a handful of HTTP calls, so
 // it is spoken here with fetch rather than through a client library.
 import { spawn, type ChildProcess } from "node:child_process"
-import { freePort } from "../../support/rails_server"
+import { setTimeout as sleep } from "node:timers/promises"
+import { freePort } from "../../support/server_process"
 import type { EngineBrowser, EnginePage } from "./engine"
 import { killGroup, processTree } from "./processes"
 
@@ -63,7 +64,7 @@ export async function launchWebKit(): Promise<EngineBrowser> {
       } catch {
         if (Date.now() > deadline) throw new Error("WebKitWebDriver did not answer")
       }
-      await new Promise((done) => setTimeout(done, 50))
+      await sleep(50)
     }
     const session = await call("POST", "/session", {
       capabilities: {
@@ -106,7 +107,7 @@ export async function launchWebKit(): Promise<EngineBrowser> {
       // left running (it is the test's tool, not the browser).
       pids: () => processTree(driver.pid!).filter((pid) => pid != driver.pid),
       async close() {
-        await Promise.race([call("DELETE", s).catch(() => {}), new Promise((done) => setTimeout(done, 5_000))])
+        await Promise.race([call("DELETE", s).catch(() => {}), sleep(5_000)])
         close()
         process.off("exit", close)
       },
