@@ -16,11 +16,11 @@
 //      PRESENCE_TTL (seconds), PONG_TIMEOUT_MS. `$pubsub` serves public streams.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { readFile, stat } from "node:fs/promises"
-import { dirname, extname, resolve, sep } from "node:path"
+import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { CableServer, PROTOCOL } from "./cable_server"
 import { sign } from "./signed_stream"
+import { CONTENT_TYPES, serveFile, staticFile, type StaticRoots } from "./static_files"
 import { escapeHtml } from "../app/html"
 
 const HOST = "127.0.0.1"
@@ -28,23 +28,12 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const MAX_BROADCAST_COUNT = 1_000_000
 
-const STATIC_ROOTS: ReadonlyArray<readonly [prefix: string, dir: string]> = [
+const STATIC_ROOTS: StaticRoots = [
   ["/dist/", resolve(REPO_ROOT, "dist")],
   ["/node_modules/", resolve(REPO_ROOT, "node_modules")],
   ["/test/pages/", resolve(REPO_ROOT, "test/pages")],
 ]
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".cjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".svg": "image/svg+xml",
-}
 
 const env = process.env
 const secret = env.CABLE_SECRET || "test-secret"
@@ -264,36 +253,6 @@ cable.onMessage = (conn, params, data) => {
   cable.broadcast(`echo:${params.room}`, { text: data.text, from: conn.id })
 }
 
-/** The file a static URL maps to, or null. Rejects anything that could leave its root. */
-function staticFile(pathname: string): string | null {
-  for (const [prefix, root] of STATIC_ROOTS) {
-    if (!pathname.startsWith(prefix)) continue
-    let relative: string
-    try {
-      relative = decodeURIComponent(pathname.slice(prefix.length))
-    } catch {
-      return null
-    }
-    if (relative === "" || relative.includes("\0")) return null
-    if (relative.split(/[\\/]/).some((segment) => segment === "..")) return null
-    const file = resolve(root, relative)
-    return file.startsWith(root + sep) ? file : null
-  }
-  return null
-}
-
-async function serveStatic(res: ServerResponse, file: string, headOnly: boolean): Promise<void> {
-  const info = await stat(file).catch(() => null)
-  if (!info?.isFile()) return sendText(res, 404, "not found\n")
-  const body = await readFile(file)
-  res.writeHead(200, {
-    ...commonHeaders(),
-    "Content-Type": CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
-    "Content-Length": body.length,
-  })
-  res.end(headOnly ? undefined : body)
-}
-
 /** The note form's response: a Turbo Stream for this page alone. */
 async function addLocalNote(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const note = new URLSearchParams(await readBodyText(req)).get("note") ?? ""
@@ -371,9 +330,9 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
     return void res.end(headOnly ? undefined : body)
   }
 
-  const file = staticFile(pathname)
+  const file = staticFile(STATIC_ROOTS, pathname)
   if (!file) return sendText(res, 404, "not found\n")
-  return serveStatic(res, file, headOnly)
+  return serveFile(res, file, headOnly)
 }
 
 const appServer = createServer((req, res) => {
