@@ -45,6 +45,8 @@ type Phase =
   | "confirmed"
   | "rejected"
 
+const CALLBACK_FAILED = "a subscription callback failed"
+
 /** Messages kept for a feed between its last source leaving and a new one arriving. */
 const MAX_KEPT_MESSAGES = 1_000
 
@@ -116,8 +118,8 @@ export class Registry {
     feed.sources.add(source)
     feed.lingerUntil = null
     feed.retireOnConfirm = false
-    if (feed.phase == "confirmed") source.subscriptionConfirmed(false)
-    if (feed.phase == "rejected") source.subscriptionRejected()
+    if (feed.phase == "confirmed") guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false))
+    if (feed.phase == "rejected") guard(CALLBACK_FAILED, () => source.subscriptionRejected())
     this.deliverKept(feed)
   }
 
@@ -158,7 +160,7 @@ export class Registry {
       } else if (feed.phase != "rejected") {
         const wasConfirmed = feed.phase == "confirmed"
         feed.phase = "idle"
-        if (wasConfirmed) feed.sources.forEach((source) => guard("a subscription callback failed", () => source.subscriptionLost(willReconnect)))
+        if (wasConfirmed) feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionLost(willReconnect)))
       }
     }
   }
@@ -185,8 +187,11 @@ export class Registry {
       return
     }
     let toPage = false
-    for (const source of feed.sources) {
-      if (source.receive) guard("a subscription callback failed", () => source.receive!(message))
+    // Over a copy: a source a callback adds now (an app channel subscribing from `received`) hears the next
+    // message, as with @rails/actioncable; one a callback removes hears no more.
+    for (const source of [...feed.sources]) {
+      if (!feed.sources.has(source)) continue
+      if (source.receive) guard(CALLBACK_FAILED, () => source.receive!(message))
       else toPage = true
     }
     if (toPage) this.toPage(message)
@@ -200,7 +205,7 @@ export class Registry {
     // It stopped lingering while the subscribe was in flight: unsubscribe now, after the server has it, never before.
     if (feed.retireOnConfirm) return this.retire(feed)
     debug(confirmedBefore ? "subscription confirmed again:" : "subscription confirmed:", feed.identifier)
-    feed.sources.forEach((source) => guard("a subscription callback failed", () => source.subscriptionConfirmed(confirmedBefore)))
+    feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(confirmedBefore)))
     if (feed.feedsPage) this.events.emit("confirmed", feed.identifier, confirmedBefore, feed.renderedAt)
     if (this.answered) this.events.emit("answered")
   }
@@ -209,7 +214,7 @@ export class Registry {
     debug("subscription rejected:", feed.identifier)
     feed.phase = "rejected"
     if (feed.lingering) return this.forget(feed)
-    feed.sources.forEach((source) => guard("a subscription callback failed", () => source.subscriptionRejected()))
+    feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionRejected()))
     if (this.answered) this.events.emit("answered")
   }
 

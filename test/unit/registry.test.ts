@@ -192,6 +192,27 @@ describe("Registry", () => {
     expect(wire).toEqual(["subscribe", "unsubscribe", "subscribe"])
   })
 
+  it("a source a callback adds during a delivery hears the next message, one it removes hears no more", () => {
+    const { subscriptions } = setup()
+    const heard: string[] = []
+    const late = { ...source(), receive: (message: unknown) => void heard.push(`late ${message}`) }
+    const removed = { ...source(), receive: (message: unknown) => void heard.push(`removed ${message}`) }
+    const first = {
+      ...source(),
+      receive: (message: unknown) => {
+        heard.push(`first ${message}`)
+        subscriptions.attach("s", late)
+        subscriptions.detach("s", removed)
+      },
+    }
+    subscriptions.attach("s", first)
+    subscriptions.attach("s", removed)
+    subscriptions.confirm("s")
+    subscriptions.message("s", "m1")
+    subscriptions.message("s", "m2")
+    expect(heard).toEqual(["first m1", "first m2", "late m2"])
+  })
+
   it("ignores frames for identifiers it does not hold", () => {
     const { subscriptions, delivered } = setup()
     subscriptions.confirm("nope")
