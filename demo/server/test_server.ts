@@ -174,6 +174,8 @@ function livePage(listName: string, morphRefresh = false): string {
     // A form whose response only this page sees, like a validation error: no broadcast, nothing stored.
     `<form id="note-form" action="/test/notes" method="post"><input id="note" name="note"><button>Add note</button></form>` +
     `<ul id="local-notes"></ul>` +
+    // What a user opens on a page: the server's HTML has them closed.
+    `<details id="more"><summary>More</summary><p>Details</p></details><dialog id="dialog"><p>A dialog</p></dialog>` +
     `<p id="count">${lists.get(listName)?.items.length ?? 0} items</p><ul id="items">${items}</ul></body></html>\n`
   )
 }

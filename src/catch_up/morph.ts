@@ -4,6 +4,19 @@ import { isDirty } from "./preserve"
 
 type MorphCallbacks = { beforeNodeMorphed(current: Node, next?: Node): boolean }
 
+/**
+ * An open `<details>` or `<dialog>` is the user's doing: the server's HTML never has their `open`, and the
+ * morph would close them. (The element's `open` is an attribute, so the morph sees a difference.)
+ */
+export function keepsUserAttribute(element: Element, attributeName: string): boolean {
+  return attributeName == "open" && (element instanceof HTMLDetailsElement || element instanceof HTMLDialogElement) && element.hasAttribute("open")
+}
+
+function keepOpenDuringMorph(event: Event): void {
+  const { attributeName } = (event as CustomEvent<{ attributeName: string }>).detail ?? {}
+  if (event.target instanceof Element && keepsUserAttribute(event.target, attributeName)) event.preventDefault()
+}
+
 /** Turbo 8.0.13 and later export idiomorph, wrapped with Turbo's morph events and permanent elements. */
 export interface TurboMorph {
   morphElements?(current: Element, next: Element, options: { callbacks: MorphCallbacks }): void
@@ -29,8 +42,14 @@ const callbacks: MorphCallbacks = {
 export async function morphBody(next: Document, turbo: TurboMorph): Promise<void> {
   if (next.title) document.title = next.title
   if (turbo.morphElements) {
-    // Turbo's own morph: apps' turbo:before-morph-element listeners protect their elements here too.
-    turbo.morphElements(document.body, next.body, { callbacks })
+    // Turbo's own morph: apps' turbo:before-morph-element listeners protect their elements here too. It asks
+    // before each attribute change with turbo:before-morph-attribute, heard here for this morph only.
+    document.addEventListener("turbo:before-morph-attribute", keepOpenDuringMorph)
+    try {
+      turbo.morphElements(document.body, next.body, { callbacks })
+    } finally {
+      document.removeEventListener("turbo:before-morph-attribute", keepOpenDuringMorph)
+    }
   } else {
     const { Idiomorph } = await import("idiomorph")
     Idiomorph.morph(document.body, next.body, {
@@ -38,6 +57,7 @@ export async function morphBody(next: Document, turbo: TurboMorph): Promise<void
         ...callbacks,
         beforeNodeAdded: (node: Node) => !(node instanceof Element && node.id && node.hasAttribute("data-turbo-permanent") && document.getElementById(node.id)),
         beforeNodeRemoved: (node: Node) => callbacks.beforeNodeMorphed(node),
+        beforeAttributeUpdated: (attributeName: string, element: Element) => !keepsUserAttribute(element, attributeName),
       },
     })
   }

@@ -68,6 +68,19 @@ test("a restarted server is rejoined and the page shows writes made while it was
   await expect(page.locator("#items li")).toHaveText(["before", "written while down", "live again"])
 })
 
+test("a <details> and a <dialog> the user opened stay open through the catch-up, while the rest is brought up to date", async ({ page, server }) => {
+  const list = newList()
+  await openLive(page, server.app, list)
+  await page.locator("#more summary").click()
+  await page.evaluate(() => (document.getElementById("dialog") as HTMLDialogElement).show())
+  await server.post("/kill")
+  await server.post("/items", { list, text: "written while away" })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
+  await expect(page.locator("#items li")).toHaveText(["written while away"])
+  await expect(page.locator("#more")).toHaveAttribute("open", "")
+  await expect(page.locator("#dialog")).toHaveAttribute("open", "")
+})
+
 test("the stream source survives the morph: no unsubscribe, one subscribe per connection", async ({ page, server }) => {
   const list = newList()
   await openLive(page, server.app, list)
