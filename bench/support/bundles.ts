@@ -1,6 +1,6 @@
 // esbuild for everything the benchmarks bundle: the anchors' pages (bench/out/, gitignored) and the size
 // figures, so every client is bundled and minified by the same tool with the same settings.
-import { build, type Metafile } from "esbuild"
+import { build, type BuildResult, type Metafile } from "esbuild"
 import { mkdir } from "node:fs/promises"
 import { resolve } from "node:path"
 import { gzipSync } from "node:zlib"
@@ -61,11 +61,8 @@ export async function minifiedSize(entry: string, format: "esm" | "iife", extern
   }
 }
 
-/**
- * min+gzip of `entry`'s own output when its dynamic imports are split into chunks (esbuild splitting), i.e.
- * the code loaded before any lazy import runs; the chunks' sizes separately.
- */
-export async function splitSizes(entry: string, external: string[] = []): Promise<{ eager: number; lazy: number[] }> {
+/** esbuild's bundle of `entry` with its dynamic imports split into chunks, and which outputs load up front. */
+export async function splitBuild(entry: string, external: string[] = []): Promise<{ result: BuildResult<{ metafile: true; write: false }>; eager: Set<string> }> {
   const result = await build({
     entryPoints: [entry],
     absWorkingDir: REPO_ROOT,
@@ -80,20 +77,29 @@ export async function splitSizes(entry: string, external: string[] = []): Promis
     metafile: true,
     logLevel: "error",
   })
-  const gzipped = (path: string) => gzipSync(result.outputFiles.find((file) => file.path == resolve(REPO_ROOT, path))!.contents, { level: 9 }).byteLength
-  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith(".js"))
   // Up front: the entry and every chunk it imports statically (esbuild may move shared code into a chunk of its
-  // own), each gzipped on its own as a browser fetches it; lazy: the rest.
+  // own); the rest loads on a dynamic import.
   const eager = new Set<string>()
   const visit = (path: string) => {
     if (eager.has(path)) return
     eager.add(path)
     for (const { path: imported, kind, external } of result.metafile.outputs[path].imports) if (kind == "import-statement" && !external) visit(imported)
   }
-  visit(outputs.find(([, output]) => output.entryPoint)![0])
+  visit(Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)![0])
+  return { result, eager }
+}
+
+/**
+ * min+gzip of what `entry` loads before any lazy import runs (each file gzipped on its own, as a browser
+ * fetches it), and of each lazily loaded chunk.
+ */
+export async function splitSizes(entry: string, external: string[] = []): Promise<{ eager: number; lazy: number[] }> {
+  const { result, eager } = await splitBuild(entry, external)
+  const gzipped = (path: string) => gzipSync(result.outputFiles.find((file) => file.path == resolve(REPO_ROOT, path))!.contents, { level: 9 }).byteLength
+  const outputs = Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".js"))
   return {
     eager: [...eager].reduce((sum, path) => sum + gzipped(path), 0),
-    lazy: outputs.filter(([path]) => !eager.has(path)).map(([path]) => gzipped(path)),
+    lazy: outputs.filter((path) => !eager.has(path)).map(gzipped),
   }
 }
 

@@ -1,13 +1,9 @@
 // Size budget (issue 14): `npm run size` after `npm run build`. Measures the builds exactly as bench's size
 // scenario does (bench/support/bundles.ts) and exits non-zero naming each build over its budget.
 // `npm run size -- --why` also lists which modules make up the ESM bytes loaded up front.
-import { build } from "esbuild"
 import { resolve } from "node:path"
-import { gzipSync } from "node:zlib"
-import { minifiedSize, OUT_DIR, REPO_ROOT, splitSizes } from "../../bench/support/bundles"
+import { minifiedSize, REPO_ROOT, splitBuild, splitSizes } from "../../bench/support/bundles"
 import { BUDGETS } from "./budgets"
-
-
 const TURBO = ["@hotwired/turbo"]
 const ESM_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.js")
 const SCRIPT_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.min.js")
@@ -30,32 +26,21 @@ async function measure(): Promise<Measured[]> {
 }
 
 /**
- * Minified bytes of the up-front ESM output per input file. dist/ is one file, so this bundles src/index.ts
- * with the same esbuild settings as `splitSizes`; gzip cannot be split per file, so the figures are minified.
+ * Minified bytes loaded up front per source file: src/index.ts bundled as `splitSizes` bundles dist/ (dist/ is
+ * built code, so the sources are read instead); gzip cannot be split per file, so the figures are minified.
  */
-async function upFrontBreakdown(): Promise<{ inputs: Array<[string, number]>; minified: number; gzipped: number }> {
-  const result = await build({
-    entryPoints: [resolve(REPO_ROOT, "src/index.ts")],
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
-    minify: true,
-    format: "esm",
-    splitting: true,
-    target: "es2020",
-    external: TURBO,
-    outdir: resolve(OUT_DIR, "split-why"),
-    write: false,
-    metafile: true,
-    logLevel: "error",
-  })
-  const [path, output] = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint)!
-  const contents = result.outputFiles.find((file) => file.path == resolve(REPO_ROOT, path))!.contents
-  const inputs = Object.entries(output.inputs)
-    // node_modules is a symlink in worktrees; esbuild reports the real path, so cut it to the package's.
-    .map(([input, { bytesInOutput }]): [string, number] => [input.replace(/^.*(?=node_modules\/)/, ""), bytesInOutput])
-    .filter(([, bytes]) => bytes > 0)
-    .sort((a, b) => b[1] - a[1])
-  return { inputs, minified: contents.byteLength, gzipped: gzipSync(contents, { level: 9 }).byteLength }
+async function upFrontBreakdown(): Promise<{ inputs: Array<[string, number]>; minified: number }> {
+  const { result, eager } = await splitBuild(resolve(REPO_ROOT, "src/index.ts"), TURBO)
+  const totals = new Map<string, number>()
+  for (const path of eager) {
+    for (const [input, { bytesInOutput }] of Object.entries(result.metafile.outputs[path].inputs)) {
+      // node_modules is a symlink in worktrees; esbuild reports the real path, so cut it to the package's.
+      const name = input.replace(/^.*(?=node_modules\/)/, "")
+      totals.set(name, (totals.get(name) ?? 0) + bytesInOutput)
+    }
+  }
+  const inputs = [...totals].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1])
+  return { inputs, minified: inputs.reduce((sum, [, bytes]) => sum + bytes, 0) }
 }
 
 async function main(): Promise<number> {
@@ -66,8 +51,8 @@ async function main(): Promise<number> {
   }
 
   if (process.argv.includes("--why")) {
-    const { inputs, minified, gzipped } = await upFrontBreakdown()
-    console.log(`\nUp front from src/index.ts, minified bytes per input (${minified} bytes minified, ${kB(gzipped)} min+gzip in all):`)
+    const { inputs, minified } = await upFrontBreakdown()
+    console.log(`\nUp front from src/index.ts, minified bytes per input (${minified} bytes in all):`)
     for (const [input, bytes] of inputs) {
       console.log(`  ${String(bytes).padStart(6)}  ${(100 * bytes / minified).toFixed(1).padStart(4)}%  ${input}`)
     }
