@@ -180,11 +180,23 @@ export class PageCable {
 
   private loadCatchUp: (() => Promise<CatchUp>) | null = null
 
+  /** A request made in the same task as one not yet handed over (a restored session confirms many feeds at once) joins it. */
+  private requestInFlight = false
+
   private requestCatchUp(reason: CatchUpReason): void {
-    if (!this.loadCatchUp) return
+    if (!this.loadCatchUp || this.requestInFlight) return
     this.catchUp ??= this.loadCatchUp()
     const at = this.clock.now()
-    this.catchUp.then((catchUp) => catchUp.request(reason, at)).catch((error) => logError("the catch-up failed to load", error))
+    this.requestInFlight = true
+    this.catchUp
+      .then((catchUp) => {
+        this.requestInFlight = false
+        catchUp.request(reason, at)
+      })
+      .catch((error) => {
+        this.requestInFlight = false
+        logError("the catch-up failed to load", error)
+      })
   }
 }
 

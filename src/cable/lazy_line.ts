@@ -26,6 +26,10 @@ export class LazyLine implements Line {
     return this.line?.state ?? "idle"
   }
 
+  get extended(): boolean {
+    return this.line?.extended ?? false
+  }
+
   get rejoiningAfterWake(): boolean {
     return this.line?.rejoiningAfterWake ?? false
   }
@@ -47,6 +51,14 @@ export class LazyLine implements Line {
   /** Nothing can be sent before the line exists: it has not been welcomed. */
   send(command: string): boolean {
     return this.line?.send(command) ?? false
+  }
+
+  subscribe(identifier: string): boolean {
+    return this.line?.subscribe(identifier) ?? false
+  }
+
+  unsubscribe(identifier: string): boolean {
+    return this.line?.unsubscribe(identifier) ?? false
   }
 
   wake(why: PageWake): void {

@@ -42,9 +42,18 @@ export interface StateChange {
   reason?: StopReason | DropReason
 }
 
+/** What a welcome says of the subscriptions the server still holds. */
+export interface Welcome {
+  /**
+   * Subscriptions of a restored session (AnyCable's extended protocol): the server holds them already, with
+   * no subscribe. Empty for a new session, and always on plain Action Cable.
+   */
+  restoredIds: readonly string[]
+}
+
 export interface LineEvents {
-  /** The server welcomed a new connection: it holds no subscription yet. */
-  welcome(): void
+  /** The server welcomed a connection: it holds no subscription but `restoredIds`. */
+  welcome(welcome: Welcome): void
   /** A subscription's frame (confirm, reject, message), parsed. */
   frame(frame: SubscriptionFrame): void
   /** The connection is gone and with it every server subscription; `willReconnect` false once stopped. */
@@ -58,8 +67,13 @@ export interface Line {
   readonly rejoiningAfterWake: boolean
   /** Connects if idle. Does nothing once stopped; `restart` undoes a stop. */
   open(): void
+  /** The current connection speaks AnyCable's extended protocol (`actioncable-v1-ext-json`). */
+  readonly extended: boolean
   /** Sends a command if the server has welcomed this connection; false otherwise. */
   send(command: string): boolean
+  /** Sends a subscribe in the connection's protocol; false when not sent. */
+  subscribe(identifier: string): boolean
+  unsubscribe(identifier: string): boolean
   /** The page says the line may be back, or broken: act now rather than at the next backoff step. */
   wake(why: PageWake): void
   /** Closes the connection for good. */

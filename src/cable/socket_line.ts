@@ -10,16 +10,25 @@ import type { DropReason, Line, LineEvents, LineState, StopReason } from "./line
 import { ConnectionMonitor } from "./monitor"
 import type { PageWake } from "./page_lifecycle"
 import { PageExit } from "./page_exit"
-import { SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame } from "./protocol"
+import {
+  EXTENDED_PROTOCOL,
+  PONG_COMMAND,
+  UNSUPPORTED_PROTOCOL,
+  parseFrame,
+  subprotocols,
+  subscribeCommand,
+  unsubscribeCommand,
+} from "./protocol"
 import { probeUrl, serverAnswers } from "./reachability"
 import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
 import { ReconnectLoop } from "./reconnect_loop"
 import { resolveCableUrl } from "./url"
+import { withSessionId } from "./session"
 
 /** What the line reads of the options, as it goes (the URL at every connect). */
 export type LineSettings = Pick<
   CableOptions,
-  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
+  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
 >
 
 export class SocketLine implements Line {
@@ -31,6 +40,9 @@ export class SocketLine implements Line {
   private pageExit: PageExit | undefined
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
   private refusal = { authorizedBefore: false, retried: false }
+  /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
+  private sid: string | null = null
+  extended = false
 
   constructor(
     private readonly settings: LineSettings,
@@ -84,6 +96,14 @@ export class SocketLine implements Line {
     return true
   }
 
+  subscribe(identifier: string): boolean {
+    return this.send(subscribeCommand(identifier))
+  }
+
+  unsubscribe(identifier: string): boolean {
+    return this.send(unsubscribeCommand(identifier))
+  }
+
   wake(why: PageWake): void {
     if (this.loop.wake()) return
     // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
@@ -96,6 +116,7 @@ export class SocketLine implements Line {
   stop(reason: StopReason): void {
     if (this.loop.state.name == "stopped") return
     debug("stopped:", reason)
+    this.sid = null
     this.letGo()
     this.monitor.stop()
     this.loop.stop(reason)
@@ -111,7 +132,7 @@ export class SocketLine implements Line {
   private connect(url: string): void {
     let socket: WebSocket
     try {
-      socket = new this.WebSocket(url, [...SUBPROTOCOLS])
+      socket = new this.WebSocket(this.sid ? withSessionId(url, this.sid) : url, subprotocols(this.settings.extendedProtocol))
     } catch (error) {
       // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.
       logError("the WebSocket could not be opened:", error)
@@ -140,6 +161,7 @@ export class SocketLine implements Line {
   private opened(): void {
     this.loop.socketOpened()
     if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
+    this.extended = this.socket?.protocol == EXTENDED_PROTOCOL
     // A server that completes the handshake but never welcomes is as dead as a silent one.
     this.monitor.watch(true)
   }
@@ -151,13 +173,18 @@ export class SocketLine implements Line {
 
     switch (frame.type) {
       case "ping":
+        // anycable-go may be told to drop clients that send nothing back (`pong_timeout`).
+        if (this.extended) this.send(PONG_COMMAND)
         return
       case "welcome":
-        debug("welcome")
+        debug("welcome", frame.restoredIds ? "(session restored)" : "")
         this.refusal = { authorizedBefore: true, retried: false }
+        if (this.extended) this.sid = frame.sid ?? null
         this.loop.welcomed()
-        return this.events.emit("welcome")
+        return this.events.emit("welcome", { restoredIds: (this.extended && frame.restoredIds) || [] })
       case "disconnect":
+        // The server ended the session: a restore would only be refused.
+        this.sid = null
         debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
         const verdict = refusalVerdict(frame, {
           urlIsFunction: typeof this.settings.url == "function",
