@@ -3,7 +3,7 @@
 // channel never downloads it. Listeners are handed to the real line once it exists: a frame takes no
 // extra hop through here.
 import type { Clock } from "./clock"
-import type { Line, LineEvents, LineState, StopReason } from "./line"
+import type { HistoryAnchor, Line, LineEvents, LineState, StopReason } from "./line"
 import type { PageWake } from "./page_lifecycle"
 import type { LineSettings } from "./socket_line"
 import { logError } from "../log"
@@ -53,8 +53,8 @@ export class LazyLine implements Line {
     return this.line?.send(command) ?? false
   }
 
-  subscribe(identifier: string): boolean {
-    return this.line?.subscribe(identifier) ?? false
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.line?.subscribe(identifier, anchor) ?? false
   }
 
   unsubscribe(identifier: string): boolean {

@@ -51,6 +51,17 @@ export interface Welcome {
   restoredIds: readonly string[]
 }
 
+/** What a subscribe tells the line of its subscription, to ask what it missed (extended protocol). */
+export interface HistoryAnchor {
+  /** When the content it feeds was rendered (ms); -Infinity when unknown (a page from a cache). */
+  renderedAt: number
+  /** Subscribed again after a drop (not new): ask after the last position applied. */
+  again: boolean
+}
+
+/** How a subscription's history request ended: replayed, refused (expired, another epoch), or none could be asked. */
+export type HistoryOutcome = "confirmed" | "rejected" | "none"
+
 export interface LineEvents {
   /** The server welcomed a connection: it holds no subscription but `restoredIds`. */
   welcome(welcome: Welcome): void
@@ -59,6 +70,8 @@ export interface LineEvents {
   /** The connection is gone and with it every server subscription; `willReconnect` false once stopped. */
   lost(willReconnect: boolean): void
   state(change: StateChange): void
+  /** Extended protocol: a subscription's history was answered; its missed messages, if any, came before this. */
+  history(identifier: string, outcome: HistoryOutcome): void
 }
 
 export interface Line {
@@ -71,8 +84,8 @@ export interface Line {
   readonly extended: boolean
   /** Sends a command if the server has welcomed this connection; false otherwise. */
   send(command: string): boolean
-  /** Sends a subscribe in the connection's protocol; false when not sent. */
-  subscribe(identifier: string): boolean
+  /** Sends a subscribe in the connection's protocol (with a history request on the extended one); false when not sent. */
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean
   unsubscribe(identifier: string): boolean
   /** The page says the line may be back, or broken: act now rather than at the next backoff step. */
   wake(why: PageWake): void

@@ -4,7 +4,7 @@
 import type { Emitter } from "../events"
 import { debug, guard } from "../log"
 import type { Clock, TimerHandle } from "./clock"
-import type { Line, Welcome } from "./line"
+import type { HistoryAnchor, Line, Welcome } from "./line"
 import { messageCommand, type SubscriptionFrame } from "./protocol"
 
 /** What a feed tells the elements and app channels that use it. */
@@ -77,6 +77,10 @@ class Feed {
     for (const source of this.sources) if (!source.receive) return true
     return false
   }
+}
+
+function anchorOf(feed: Feed): HistoryAnchor {
+  return { renderedAt: feed.renderedAt, again: feed.confirmedBefore }
 }
 
 export class Registry {
@@ -241,7 +245,7 @@ export class Registry {
       return this.wakeAt(unsubscribedAt + this.timing.unsubscribeDelay)
     }
     feed.sentAt = this.clock.now()
-    if (this.line.subscribe(feed.identifier)) {
+    if (this.line.subscribe(feed.identifier, anchorOf(feed))) {
       feed.phase = "pending"
       feed.retries = 0
       this.wakeAt(feed.sentAt + this.timing.confirmTimeout)
@@ -268,7 +272,7 @@ export class Registry {
         feed.retries++
         debug(`no confirmation, subscribing again (${feed.retries}):`, feed.identifier)
         feed.sentAt = now
-        if (this.line.subscribe(feed.identifier)) this.wakeAt(now + confirmTimeout)
+        if (this.line.subscribe(feed.identifier, anchorOf(feed))) this.wakeAt(now + confirmTimeout)
       }
     }
   }

@@ -6,7 +6,7 @@ import { Emitter } from "../events"
 import { debug, logError } from "../log"
 import { withTimeout, type Clock } from "./clock"
 import { guardedWebSocket } from "./guarded_websocket"
-import type { DropReason, Line, LineEvents, LineState, StopReason } from "./line"
+import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "./line"
 import { ConnectionMonitor } from "./monitor"
 import type { PageWake } from "./page_lifecycle"
 import { PageExit } from "./page_exit"
@@ -24,6 +24,7 @@ import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
 import { ReconnectLoop } from "./reconnect_loop"
 import { resolveCableUrl } from "./url"
 import { withSessionId } from "./session"
+import { StreamHistory } from "./stream_history"
 
 /** What the line reads of the options, as it goes (the URL at every connect). */
 export type LineSettings = Pick<
@@ -43,6 +44,8 @@ export class SocketLine implements Line {
   /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
   private sid: string | null = null
   extended = false
+  /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
+  private readonly history = new StreamHistory()
 
   constructor(
     private readonly settings: LineSettings,
@@ -96,11 +99,12 @@ export class SocketLine implements Line {
     return true
   }
 
-  subscribe(identifier: string): boolean {
-    return this.send(subscribeCommand(identifier))
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.send(this.extended ? this.history.subscribe(identifier, anchor) : subscribeCommand(identifier))
   }
 
   unsubscribe(identifier: string): boolean {
+    this.history.forget(identifier)
     return this.send(unsubscribeCommand(identifier))
   }
 
@@ -181,7 +185,12 @@ export class SocketLine implements Line {
         this.refusal = { authorizedBefore: true, retried: false }
         if (this.extended) this.sid = frame.sid ?? null
         this.loop.welcomed()
-        return this.events.emit("welcome", { restoredIds: (this.extended && frame.restoredIds) || [] })
+        if (!this.extended || !frame.restoredIds) return this.events.emit("welcome", { restoredIds: [] })
+        // The registry first unsubscribes what the page no longer wants; the rest is asked what it missed.
+        this.events.emit("welcome", { restoredIds: frame.restoredIds })
+        const none: string[] = []
+        for (const command of this.history.restore(frame.restoredIds, (identifier) => none.push(identifier))) this.send(command)
+        return none.forEach((identifier) => this.historyAnswered(identifier, "none"))
       case "disconnect":
         // The server ended the session: a restore would only be refused.
         this.sid = null
@@ -198,13 +207,38 @@ export class SocketLine implements Line {
           this.loop.refreshBeforeNextAttempt()
         }
         return this.drop(frame.reason || "remote")
-      default:
-        return this.events.emit("frame", frame)
     }
+    if (!this.extended) {
+      if (frame.type != "history") this.events.emit("frame", frame)
+      return
+    }
+    switch (frame.type) {
+      case "message":
+        for (const message of this.history.receive(frame.identifier, frame.message, frame.position)) {
+          this.events.emit("frame", { type: "message", identifier: frame.identifier, message })
+        }
+        return
+      case "history":
+        return this.historyAnswered(frame.identifier, frame.confirmed ? "confirmed" : "rejected")
+      case "reject":
+        this.history.answered(frame.identifier)
+        return this.events.emit("frame", frame)
+      case "confirm":
+        this.events.emit("frame", frame)
+        if (this.history.confirmedWithoutHistory(frame.identifier)) this.events.emit("history", frame.identifier, "none")
+    }
+  }
+
+  /** The held messages go on, each once and in order, then the outcome. */
+  private historyAnswered(identifier: string, outcome: HistoryOutcome): void {
+    debug("history", outcome, identifier)
+    for (const message of this.history.answered(identifier)) this.events.emit("frame", { type: "message", identifier, message })
+    this.events.emit("history", identifier, outcome)
   }
 
   private closed(why: DropReason): void {
     this.socket = null
+    this.history.lost()
     this.monitor.watch(false)
     debug("socket closed:", why)
     this.loop.closed(why)

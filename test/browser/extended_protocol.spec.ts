@@ -2,6 +2,7 @@
 // speaks it when offered: session restore after a dropped line. The same scenarios against a plain server
 // are in catch_up.spec.ts and connection.spec.ts.
 import type { Page } from "@playwright/test"
+import type { NodeServer } from "../support/node_server"
 import { commandsSent, expect, recordWire, test } from "./fixtures"
 
 let listCount = 0
@@ -45,3 +46,69 @@ test("a server disconnect forgets the session: the next socket subscribes afresh
   expect(wire.sockets[1]!.url()).not.toContain("sid=")
   expect(commandsSent(wire, "subscribe")).toHaveLength(2)
 })
+
+/** Records the id of every item a stream message renders on the page, each render (a second one included). */
+async function recordRenders(page: Page) {
+  await page.addInitScript(() => {
+    const renders: string[] = ((window as any).renders = [])
+    document.addEventListener("turbo:before-stream-render", (event) => {
+      const stream = event.target as HTMLElement & { templateContent?: DocumentFragment }
+      renders.push(stream.templateContent?.firstElementChild?.id ?? "?")
+    })
+  })
+  return () => page.evaluate(() => (window as any).renders as string[])
+}
+
+async function itemIds(server: NodeServer, list: string) {
+  return (await server.items(list)).map((item) => `item_${item.id}`)
+}
+
+test("a dropped line: the missed broadcasts are replayed in order, each once, and the draft is kept", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/items", { list, text: "before" })
+  await expect(page.locator("#items li")).toHaveText(["before"])
+  await page.locator("#draft").fill("half-typed")
+  await server.post("/kill")
+  for (const text of ["one", "two", "three"]) await server.post("/items", { list, text })
+  await expect(page.locator("#items li")).toHaveText(["before", "one", "two", "three"], { timeout: 10_000 })
+  await expect.poll(() => wire.received.filter((frame) => frame.type == "confirm_history").length).toBeGreaterThanOrEqual(2)
+  expect(await renders()).toEqual(await itemIds(server, list))
+  await expect(page.locator("#draft")).toHaveValue("half-typed")
+})
+
+test("a broadcast between the page's render and its first confirmation is shown, from the history", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const list = newList()
+  let scriptRequested!: () => void
+  const rendered = new Promise<void>((done) => (scriptRequested = done))
+  await page.route("**/dist/turbo-cable.min.js", async (route) => {
+    scriptRequested()
+    await new Promise((done) => setTimeout(done, 700))
+    await route.continue()
+  })
+  const loading = page.goto(`${server.app}/test/live/${list}`)
+  await rendered
+  await server.post("/items", { list, text: "between render and subscribe" })
+  await loading
+  await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
+  expect(await renders()).toEqual(await itemIds(server, list))
+})
+
+test("live broadcasts racing a replay are shown once each, in order", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/kill")
+  for (let i = 1; i <= 5; i++) await server.post("/items", { list, text: `missed ${i}` })
+  // Written as the page reconnects: some reach it live while the missed ones are replayed.
+  await expect.poll(() => wire.sockets.length, { timeout: 10_000 }).toBe(2)
+  await Promise.all(Array.from({ length: 5 }, (_, i) => server.post("/items", { list, text: `live ${i + 1}` })))
+  const texts = (await server.items(list)).map((item) => item.text)
+  await expect(page.locator("#items li")).toHaveText(texts, { timeout: 10_000 })
+  expect(await renders()).toEqual(await itemIds(server, list))
+})
+

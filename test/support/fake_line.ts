@@ -1,6 +1,6 @@
 // A Line for unit tests of what sits above it (registry, catch-up, consumer, page cable): the test plays the
 // server (welcome, frames, drops) and reads the commands the page sent. No socket, no timer.
-import type { Line, LineEvents, LineState, StateChange, StopReason } from "../../src/cable/line"
+import type { HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StateChange, StopReason } from "../../src/cable/line"
 import { subscribeCommand, unsubscribeCommand } from "../../src/cable/protocol"
 import type { SubscriptionFrame } from "../../src/cable/protocol"
 import { Emitter } from "../../src/events"
@@ -28,8 +28,13 @@ export class FakeLine implements Line {
     return true
   }
 
-  subscribe(identifier: string): boolean {
-    return this.send(subscribeCommand(identifier))
+  /** The anchors of every subscribe sent, in order. */
+  readonly anchors: HistoryAnchor[] = []
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    const sent = this.send(subscribeCommand(identifier))
+    if (sent) this.anchors.push(anchor)
+    return sent
   }
 
   unsubscribe(identifier: string): boolean {
@@ -62,6 +67,11 @@ export class FakeLine implements Line {
 
   confirm(identifier: string): void {
     this.frame({ type: "confirm", identifier })
+  }
+
+  /** A history request was answered (extended protocol). */
+  history(identifier: string, outcome: HistoryOutcome): void {
+    this.events.emit("history", identifier, outcome)
   }
 
   message(identifier: string, message: unknown): void {

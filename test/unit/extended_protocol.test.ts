@@ -93,7 +93,7 @@ describe("Session restore", () => {
     expect(FakeWebSocket.latest.url).toBe("ws://cable.test/cable")
   })
 
-  it("keeps restored subscriptions confirmed without a subscribe, and subscribes the others again", async () => {
+  it("keeps restored subscriptions confirmed without a subscribe (asking their history), and subscribes the others again", async () => {
     makePage()
     const restored = recorder()
     const other = recorder()
@@ -104,7 +104,10 @@ describe("Session restore", () => {
     first.receive({ type: "confirm_subscription", identifier: OTHER })
     await dropAndWait(first)
     const second = await connect(EXT, { sid: "two", restored: true, restored_ids: [STREAM] })
-    expect(second.sent.map((command) => [command.command, command.identifier])).toEqual([["subscribe", OTHER]])
+    expect(second.sent.map((command) => [command.command, command.identifier])).toEqual([
+      ["subscribe", OTHER],
+      ["history", STREAM],
+    ])
     expect(restored.log).toEqual(["confirmed", "lost", "confirmed again"])
     second.receive({ type: "confirm_subscription", identifier: OTHER })
     expect(other.log).toEqual(["confirmed", "lost", "confirmed again"])
@@ -146,5 +149,86 @@ describe("Pongs", () => {
     const plain = await connect("actioncable-v1-json", {})
     plain.receive({ type: "ping", message: 1 })
     expect(plain.sent.map((command) => command.command)).toEqual(["subscribe"])
+  })
+})
+
+describe("History", () => {
+  const broadcast = (offset: number, epoch = "e1") => ({ identifier: STREAM, message: `m${offset}`, stream_id: "s", epoch, offset })
+
+  function pageReceiving() {
+    makePage()
+    const received: unknown[] = []
+    page.consumer.subscriptions.create({ channel: "Turbo::StreamsChannel", signed_stream_name: "s" }, { received: (data: unknown) => received.push(data) })
+    return received
+  }
+
+  it("asks the first subscribe's history since the render time, in seconds", async () => {
+    pageReceiving()
+    const socket = await connect(EXT, { sid: "one" })
+    expect(socket.sent[0]).toMatchObject({ command: "subscribe", identifier: STREAM, history: { since: Math.floor(clock.now() / 1000), streams: {} } })
+  })
+
+  it("asks a plain subscribe on the plain protocol", async () => {
+    pageReceiving()
+    const socket = await connect("actioncable-v1-json", {})
+    expect(socket.sent).toEqual([{ command: "subscribe", identifier: STREAM }])
+  })
+
+  it("holds live messages until the history is confirmed, then applies them in offset order, each once", async () => {
+    const received = pageReceiving()
+    const socket = await connect(EXT, { sid: "one" })
+    socket.receive({ type: "confirm_subscription", identifier: STREAM })
+    for (const offset of [3, 1, 2, 3]) socket.receive(broadcast(offset))
+    expect(received).toEqual([])
+    socket.receive({ type: "confirm_history", identifier: STREAM })
+    expect(received).toEqual(["m1", "m2", "m3"])
+    socket.receive(broadcast(2))
+    socket.receive(broadcast(4))
+    expect(received).toEqual(["m1", "m2", "m3", "m4"])
+  })
+
+  it("asks a restored session's history after the last offset applied, and applies the replay once", async () => {
+    const received = pageReceiving()
+    const first = await connect(EXT, { sid: "one" })
+    first.receive({ type: "confirm_subscription", identifier: STREAM })
+    first.receive({ type: "confirm_history", identifier: STREAM })
+    first.receive(broadcast(1))
+    first.receive(broadcast(2))
+    await dropAndWait(first)
+    const second = await connect(EXT, { sid: "two", restored: true, restored_ids: [STREAM] })
+    expect(second.sent).toEqual([{ command: "history", identifier: STREAM, history: { since: expect.any(Number), streams: { s: { epoch: "e1", offset: 2 } } } }])
+    second.receive(broadcast(4)) // live, racing the replay
+    second.receive(broadcast(2))
+    second.receive(broadcast(3))
+    second.receive({ type: "confirm_history", identifier: STREAM })
+    expect(received).toEqual(["m1", "m2", "m3", "m4"])
+  })
+
+  it("subscribes again after a drop with the positions it has", async () => {
+    pageReceiving()
+    const first = await connect(EXT, { sid: "one" })
+    first.receive({ type: "confirm_subscription", identifier: STREAM })
+    first.receive({ type: "confirm_history", identifier: STREAM })
+    first.receive(broadcast(5))
+    await dropAndWait(first)
+    const second = await connect(EXT, { sid: "two" })
+    expect(second.sent[0]).toMatchObject({ command: "subscribe", history: { streams: { s: { epoch: "e1", offset: 5 } } } })
+  })
+
+  it("applies what it held when the history is rejected", async () => {
+    const received = pageReceiving()
+    const socket = await connect(EXT, { sid: "one" })
+    socket.receive({ type: "confirm_subscription", identifier: STREAM })
+    socket.receive(broadcast(1, "e2"))
+    socket.receive({ type: "reject_history", identifier: STREAM })
+    expect(received).toEqual(["m1"])
+  })
+
+  it("ignores a history frame with a bad shape without throwing", async () => {
+    pageReceiving()
+    const socket = await connect(EXT, { sid: "one" })
+    for (const bad of [{ type: "confirm_history" }, { type: "reject_history", identifier: 7 }, { identifier: STREAM, message: "x", stream_id: 1, epoch: "e", offset: "2" }]) {
+      expect(() => socket.receive(bad)).not.toThrow()
+    }
   })
 })
