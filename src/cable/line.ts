@@ -53,7 +53,10 @@ export interface Welcome {
 
 /** What a subscribe tells the line of its subscription, to ask what it missed (extended protocol). */
 export interface HistoryAnchor {
-  /** When the content it feeds was rendered (ms); -Infinity when unknown (a page from a cache). */
+  /**
+   * When the server rendered the content it feeds (ms): a new subscription asks history since then.
+   * -Infinity when unknown or not the server's (a page from a cache, a source made by script, an app channel).
+   */
   renderedAt: number
   /** Subscribed again after a drop (not new): ask after the last position applied. */
   again: boolean

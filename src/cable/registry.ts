@@ -67,6 +67,8 @@ class Feed {
   constructor(
     readonly identifier: string,
     readonly renderedAt: number,
+    /** When the server rendered its content (AnyCable history is asked from then); -Infinity when made here. */
+    readonly serverRenderedAt: number,
   ) {}
 
   get lingering(): boolean {
@@ -80,7 +82,7 @@ class Feed {
 }
 
 function anchorOf(feed: Feed): HistoryAnchor {
-  return { renderedAt: feed.renderedAt, again: feed.confirmedBefore }
+  return { renderedAt: feed.serverRenderedAt, again: feed.confirmedBefore }
 }
 
 export class Registry {
@@ -110,11 +112,14 @@ export class Registry {
     return true
   }
 
-  /** `renderedAt`: when the server rendered the content the source belongs to (for catch-up of stale pages). */
-  attach(identifier: string, source: FeedSource, renderedAt: number = this.clock.now()): void {
+  /**
+   * `renderedAt`: when the content the source belongs to was rendered (for catch-up of stale pages);
+   * `serverRenderedAt`: the same when the server rendered it, else -Infinity (an app channel, a source made by script).
+   */
+  attach(identifier: string, source: FeedSource, renderedAt: number = this.clock.now(), serverRenderedAt = -Infinity): void {
     let feed = this.feeds.get(identifier)
     if (!feed) {
-      feed = new Feed(identifier, renderedAt)
+      feed = new Feed(identifier, renderedAt, serverRenderedAt)
       this.feeds.set(identifier, feed)
       this.line.open()
       this.subscribe(feed)

@@ -225,7 +225,7 @@ export class SocketLine implements Line {
         return this.events.emit("frame", frame)
       case "confirm":
         this.events.emit("frame", frame)
-        if (this.history.confirmedWithoutHistory(frame.identifier)) this.events.emit("history", frame.identifier, "none")
+        if (this.history.confirmed(frame.identifier, this.clock.now())) this.events.emit("history", frame.identifier, "none")
     }
   }
 

@@ -45,9 +45,13 @@ export class StreamHistory {
     return commands
   }
 
-  /** The subscription was confirmed: true when it asked for no history (its outcome is "none"). */
-  confirmedWithoutHistory(identifier: string): boolean {
+  /**
+   * The subscription was confirmed at `now` (ms): true when it asked for no history (its outcome is "none").
+   * One that knows no time to ask from asks from now after a drop.
+   */
+  confirmed(identifier: string, now: number): boolean {
     const feed = this.feeds.get(identifier)
+    if (feed) feed.since ??= Math.floor(now / 1000)
     if (!feed?.askedNothing) return false
     feed.askedNothing = false
     return true

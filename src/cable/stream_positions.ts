@@ -17,7 +17,7 @@ export class FeedPositions<Message> {
   private held: Array<Placed<Message>> | null = null
 
   /** `since`: Unix seconds to ask history from while no position is known (when the content was rendered). */
-  constructor(readonly since?: number) {}
+  constructor(public since?: number) {}
 
   get holding(): boolean {
     return this.held !== null

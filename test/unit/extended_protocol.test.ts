@@ -155,17 +155,30 @@ describe("Pongs", () => {
 describe("History", () => {
   const broadcast = (offset: number, epoch = "e1") => ({ identifier: STREAM, message: `m${offset}`, stream_id: "s", epoch, offset })
 
+  /** A feed for content the server rendered 3 s ago, whose messages the test reads. */
   function pageReceiving() {
     makePage()
     const received: unknown[] = []
-    page.consumer.subscriptions.create({ channel: "Turbo::StreamsChannel", signed_stream_name: "s" }, { received: (data: unknown) => received.push(data) })
+    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, clock.now() - 3_000, clock.now() - 3_000)
     return received
   }
 
-  it("asks the first subscribe's history since the render time, in seconds", async () => {
+  it("asks the first subscribe's history since the server rendered its content, in seconds", async () => {
     pageReceiving()
     const socket = await connect(EXT, { sid: "one" })
-    expect(socket.sent[0]).toMatchObject({ command: "subscribe", identifier: STREAM, history: { since: Math.floor(clock.now() / 1000), streams: {} } })
+    expect(socket.sent[0]).toMatchObject({ command: "subscribe", identifier: STREAM, history: { since: Math.floor((clock.now() - 3_000) / 1000), streams: {} } })
+  })
+
+  it("asks no history for an app channel's first subscribe (nothing rendered it), and after a drop asks from its confirmation", async () => {
+    makePage()
+    page.consumer.subscriptions.create("ChatChannel", {})
+    const first = await connect(EXT, { sid: "one" })
+    expect(first.sent).toEqual([{ command: "subscribe", identifier: '{"channel":"ChatChannel"}' }])
+    first.receive({ type: "confirm_subscription", identifier: '{"channel":"ChatChannel"}' })
+    const confirmedAt = Math.floor(clock.now() / 1000)
+    await dropAndWait(first)
+    const second = await connect(EXT, { sid: "two" })
+    expect(second.sent[0]).toMatchObject({ command: "subscribe", history: { since: confirmedAt, streams: {} } })
   })
 
   it("asks a plain subscribe on the plain protocol", async () => {
