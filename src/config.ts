@@ -1,5 +1,6 @@
 // Every option, its default, in one place. The page's cable reads them as it goes: `url` at every connect.
 import type { BackoffPolicy } from "./cable/backoff"
+import type { ExtendedProtocolChoice } from "./cable/protocol"
 import type { CableUrl } from "./cable/url"
 import type { CatchUpStrategy } from "./catch_up/policy"
 
@@ -47,6 +48,12 @@ export interface CableOptions {
    * child of the target (same result; see streams/duplicate_lookup.ts). Read when the cable starts.
    */
   fastDuplicateRemoval: boolean
+  /**
+   * AnyCable's extended protocol (`actioncable-v1-ext-json`: session restore, stream history): "prefer" offers
+   * it before the plain one and uses whichever the server picks; "only" offers it alone, for a server that picks
+   * by its own order (anycable-go lists the plain one first); "off" offers the plain one only. Read at every connect.
+   */
+  extendedProtocol: ExtendedProtocolChoice
 }
 
 export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">> = {
@@ -74,6 +81,7 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">
   // 1.5 s target.
   catchUpSpread: 500,
   fastDuplicateRemoval: true,
+  extendedProtocol: "prefer",
 }
 
 /** Options with the defaults filled in; `backoff` may be given in part. */

@@ -15,12 +15,13 @@ import { resolveCableUrl } from "./cable/url"
 import type { CatchUp } from "./catch_up/catch_up"
 import type { TurboMorph } from "./catch_up/morph"
 import { PageAge } from "./catch_up/page_age"
-import { catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./catch_up/policy"
+import { HistoryCatchUp } from "./catch_up/history_catch_up"
+import { CatchUpEvent, catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./catch_up/policy"
 import { ScrollTracker } from "./catch_up/scrolls"
 import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { adapters } from "./consumer/adapters"
 import { Consumer } from "./consumer/consumer"
-import { readMeta } from "./dom"
+import { dispatch, readMeta } from "./dom"
 import { Emitter } from "./events"
 import { logError } from "./log"
 import { tuneTurbo } from "./streams/duplicate_lookup"
@@ -68,6 +69,7 @@ export class PageCable {
   private consumerMade: Consumer | null = null
   private readonly renderer: StreamRenderer | null
   private readonly renderedAt: () => number
+  private readonly serverRenderedAt: () => number
   private catchUp: Promise<CatchUp> | null = null
   private readonly clock: Clock
   /** Turbo's stream element was tuned (read when the first source attaches). */
@@ -98,17 +100,34 @@ export class PageCable {
 
     const age = turbo && document ? new PageAge(clock) : null
     this.renderedAt = parts.renderedAt ?? (() => age?.contentRenderedAt() ?? clock.now())
+    this.serverRenderedAt = parts.renderedAt ?? (() => age?.serverRenderedAt() ?? -Infinity)
     if (turbo) {
       const scrolls = document ? new ScrollTracker(document) : null
-      this.events.on("confirmed", (_, confirmedBefore, renderedAt) => {
+      const byHistory = new HistoryCatchUp({
+        refetch: (reason) => this.requestCatchUp(reason),
+        caughtUp: (reason, duration) => {
+          this.status.catchUpChanged("caught-up")
+          dispatch(CatchUpEvent.caughtUp, { detail: { reason, strategy: "history", duration } })
+        },
+        answered: () => this.registry.answered,
+        clock,
+      })
+      line.on("history", (identifier, outcome) => byHistory.outcome(identifier, outcome))
+      line.on("lost", () => byHistory.lost())
+      this.events.on("confirmed", (identifier, confirmedBefore, renderedAt) => {
         const reason = catchUpReason(
           { confirmedBefore, renderedAt, now: clock.now() },
           { catchUpAfter: options.catchUpAfter, onConnect: options.catchUpOnConnect || readMeta(ON_CONNECT_META, document ?? undefined) == "true" },
         )
-        if (reason) this.requestCatchUp(reason)
-        else this.catchUp?.then((catchUp) => catchUp.startIfReady())
+        // On AnyCable's extended protocol the feed's history brings what it missed; the refetch is the fallback.
+        if (line.extended) byHistory.confirmed(identifier, reason)
+        else if (reason) return this.requestCatchUp(reason)
+        this.catchUp?.then((catchUp) => catchUp.startIfReady())
       })
-      this.events.on("answered", () => this.catchUp?.then((catchUp) => catchUp.startIfReady()))
+      this.events.on("answered", () => {
+        byHistory.settle()
+        this.catchUp?.then((catchUp) => catchUp.startIfReady())
+      })
       this.loadCatchUp = () =>
         import("./catch_up/catch_up").then(
           ({ CatchUp }) =>
@@ -166,7 +185,7 @@ export class PageCable {
   /** A stream source joins (its messages go to Turbo, its confirmations decide when the page catches up). */
   attachSource(identifier: string, source: FeedSource): void {
     if (!this.tuned) this.tuned = tuneTurbo(this.options)
-    this.registry.attach(identifier, source, this.renderedAt())
+    this.registry.attach(identifier, source, this.renderedAt(), this.serverRenderedAt())
   }
 
   detachSource(identifier: string, source: FeedSource): void {
@@ -180,11 +199,23 @@ export class PageCable {
 
   private loadCatchUp: (() => Promise<CatchUp>) | null = null
 
+  /** A request made in the same task as one not yet handed over (a restored session confirms many feeds at once) joins it. */
+  private requestInFlight = false
+
   private requestCatchUp(reason: CatchUpReason): void {
-    if (!this.loadCatchUp) return
+    if (!this.loadCatchUp || this.requestInFlight) return
     this.catchUp ??= this.loadCatchUp()
     const at = this.clock.now()
-    this.catchUp.then((catchUp) => catchUp.request(reason, at)).catch((error) => logError("the catch-up failed to load", error))
+    this.requestInFlight = true
+    this.catchUp
+      .then((catchUp) => {
+        this.requestInFlight = false
+        catchUp.request(reason, at)
+      })
+      .catch((error) => {
+        this.requestInFlight = false
+        logError("the catch-up failed to load", error)
+      })
   }
 }
 

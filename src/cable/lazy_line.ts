@@ -3,7 +3,7 @@
 // channel never downloads it. Listeners are handed to the real line once it exists: a frame takes no
 // extra hop through here.
 import type { Clock } from "./clock"
-import type { Line, LineEvents, LineState, StopReason } from "./line"
+import type { HistoryAnchor, Line, LineEvents, LineState, StopReason } from "./line"
 import type { PageWake } from "./page_lifecycle"
 import type { LineSettings } from "./socket_line"
 import { logError } from "../log"
@@ -24,6 +24,10 @@ export class LazyLine implements Line {
 
   get state(): LineState {
     return this.line?.state ?? "idle"
+  }
+
+  get extended(): boolean {
+    return this.line?.extended ?? false
   }
 
   get rejoiningAfterWake(): boolean {
@@ -47,6 +51,14 @@ export class LazyLine implements Line {
   /** Nothing can be sent before the line exists: it has not been welcomed. */
   send(command: string): boolean {
     return this.line?.send(command) ?? false
+  }
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.line?.subscribe(identifier, anchor) ?? false
+  }
+
+  unsubscribe(identifier: string): boolean {
+    return this.line?.unsubscribe(identifier) ?? false
   }
 
   wake(why: PageWake): void {

@@ -42,14 +42,39 @@ export interface StateChange {
   reason?: StopReason | DropReason
 }
 
+/** What a welcome says of the subscriptions the server still holds. */
+export interface Welcome {
+  /**
+   * Subscriptions of a restored session (AnyCable's extended protocol): the server holds them already, with
+   * no subscribe. Empty for a new session, and always on plain Action Cable.
+   */
+  restoredIds: readonly string[]
+}
+
+/** What a subscribe tells the line of its subscription, to ask what it missed (extended protocol). */
+export interface HistoryAnchor {
+  /**
+   * When the server rendered the content it feeds (ms): a new subscription asks history since then.
+   * -Infinity when unknown or not the server's (a page from a cache, a source made by script, an app channel).
+   */
+  renderedAt: number
+  /** Subscribed again after a drop (not new): ask after the last position applied. */
+  again: boolean
+}
+
+/** How a subscription's history request ended: replayed, refused (expired, another epoch), or none could be asked. */
+export type HistoryOutcome = "confirmed" | "rejected" | "none"
+
 export interface LineEvents {
-  /** The server welcomed a new connection: it holds no subscription yet. */
-  welcome(): void
+  /** The server welcomed a connection: it holds no subscription but `restoredIds`. */
+  welcome(welcome: Welcome): void
   /** A subscription's frame (confirm, reject, message), parsed. */
   frame(frame: SubscriptionFrame): void
   /** The connection is gone and with it every server subscription; `willReconnect` false once stopped. */
   lost(willReconnect: boolean): void
   state(change: StateChange): void
+  /** Extended protocol: a subscription's history was answered; its missed messages, if any, came before this. */
+  history(identifier: string, outcome: HistoryOutcome): void
 }
 
 export interface Line {
@@ -58,8 +83,13 @@ export interface Line {
   readonly rejoiningAfterWake: boolean
   /** Connects if idle. Does nothing once stopped; `restart` undoes a stop. */
   open(): void
+  /** The current connection speaks AnyCable's extended protocol (`actioncable-v1-ext-json`). */
+  readonly extended: boolean
   /** Sends a command if the server has welcomed this connection; false otherwise. */
   send(command: string): boolean
+  /** Sends a subscribe in the connection's protocol (with a history request on the extended one); false when not sent. */
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean
+  unsubscribe(identifier: string): boolean
   /** The page says the line may be back, or broken: act now rather than at the next backoff step. */
   wake(why: PageWake): void
   /** Closes the connection for good. */

@@ -1,7 +1,24 @@
-// The Action Cable wire protocol (actioncable-v1-json): every string the wire carries lives here.
+// The Action Cable wire protocol (actioncable-v1-json) and what AnyCable's extended one
+// (actioncable-v1-ext-json) adds to it: every string the wire carries lives here.
 
-export const SUBPROTOCOLS = ["actioncable-v1-json", "actioncable-unsupported"] as const
+export const PLAIN_PROTOCOL = "actioncable-v1-json"
+export const EXTENDED_PROTOCOL = "actioncable-v1-ext-json"
 export const UNSUPPORTED_PROTOCOL = "actioncable-unsupported"
+/** Action Cable's own pair (@rails/actioncable's `INTERNAL.protocols`). */
+export const SUBPROTOCOLS = [PLAIN_PROTOCOL, UNSUPPORTED_PROTOCOL] as const
+
+/** Whether to offer AnyCable's extended protocol: before the plain one, alone, or not at all. */
+export type ExtendedProtocolChoice = "prefer" | "only" | "off"
+
+/**
+ * The subprotocols a socket offers. "only" still offers `actioncable-unsupported`, so a server that speaks
+ * neither says so (Rails picks it) instead of leaving the handshake without a protocol.
+ */
+export function subprotocols(choice: ExtendedProtocolChoice): string[] {
+  if (choice == "off") return [...SUBPROTOCOLS]
+  if (choice == "only") return [EXTENDED_PROTOCOL, UNSUPPORTED_PROTOCOL]
+  return [EXTENDED_PROTOCOL, PLAIN_PROTOCOL, UNSUPPORTED_PROTOCOL]
+}
 
 export const MessageType = {
   welcome: "welcome",
@@ -9,6 +26,8 @@ export const MessageType = {
   ping: "ping",
   confirmation: "confirm_subscription",
   rejection: "reject_subscription",
+  historyConfirmation: "confirm_history",
+  historyRejection: "reject_history",
 } as const
 
 export const DisconnectReason = {
@@ -21,14 +40,22 @@ export const DisconnectReason = {
 /** Frames larger than this are dropped unread: no Turbo Stream a page applies is this big. */
 export const MAX_FRAME_LENGTH = 4 * 1024 * 1024
 
+/** Where a broadcast sits in its stream's history (extended protocol): offsets rise by 1 within an epoch. */
+export interface StreamPosition {
+  stream: string
+  epoch: string
+  offset: number
+}
+
 /** A frame from the server, narrowed to what the client acts on. */
 export type ServerFrame =
-  | { type: "welcome" }
+  | { type: "welcome"; sid?: string; restoredIds?: string[] }
   | { type: "ping" }
   | { type: "disconnect"; reason: string; reconnect: boolean }
   | { type: "confirm"; identifier: string }
   | { type: "reject"; identifier: string }
-  | { type: "message"; identifier: string; message: unknown }
+  | { type: "message"; identifier: string; message: unknown; position?: StreamPosition }
+  | { type: "history"; identifier: string; confirmed: boolean }
 
 /** A frame about one subscription. */
 export type SubscriptionFrame = Extract<ServerFrame, { identifier: string }>
@@ -48,10 +75,12 @@ export function parseFrame(data: unknown): ServerFrame | FrameError {
   }
   if (!frame || typeof frame != "object" || Array.isArray(frame)) return { error: "frame is not an object" }
 
-  const { type, identifier, message, reason, reconnect } = frame as Record<string, unknown>
+  const { type, identifier, message, reason, reconnect, sid, restored, restored_ids, stream_id, epoch, offset } = frame as Record<string, unknown>
   switch (type) {
     case MessageType.welcome:
-      return { type: "welcome" }
+      if (typeof sid != "string" || !sid) return { type: "welcome" }
+      // anycable-go leaves out an empty `restored_ids`: a restored session with no subscriptions.
+      return { type: "welcome", sid, ...(restored === true && { restoredIds: Array.isArray(restored_ids) ? restored_ids.filter(isString) : [] }) }
     case MessageType.ping:
       return { type: "ping" }
     case MessageType.disconnect:
@@ -65,8 +94,18 @@ export function parseFrame(data: unknown): ServerFrame | FrameError {
   if (typeof identifier != "string") return { error: `unknown frame type ${describeType(type)}` }
   if (type === MessageType.confirmation) return { type: "confirm", identifier }
   if (type === MessageType.rejection) return { type: "reject", identifier }
-  if (type === undefined && "message" in (frame as object)) return { type: "message", identifier, message }
+  if (type === MessageType.historyConfirmation || type === MessageType.historyRejection) {
+    return { type: "history", identifier, confirmed: type === MessageType.historyConfirmation }
+  }
+  if (type === undefined && "message" in (frame as object)) {
+    if (typeof stream_id != "string" || typeof epoch != "string" || !Number.isSafeInteger(offset)) return { type: "message", identifier, message }
+    return { type: "message", identifier, message, position: { stream: stream_id, epoch, offset: offset as number } }
+  }
   return { error: `unknown frame type ${describeType(type)}` }
+}
+
+function isString(value: unknown): value is string {
+  return typeof value == "string"
 }
 
 /** A short, safe description of a frame's `type`: a hostile one may be 4 MB long or nested past the stack. */
@@ -85,3 +124,20 @@ export function unsubscribeCommand(identifier: string): string {
 export function messageCommand(identifier: string, data: Record<string, unknown>): string {
   return JSON.stringify({ command: "message", identifier, data: JSON.stringify(data) })
 }
+
+/** What a subscription missed, asked of an extended-protocol server: after each position, else since a time. */
+export interface HistoryRequest {
+  /** Unix seconds. */
+  since?: number
+  streams: Record<string, { epoch: string; offset: number }>
+}
+
+export function subscribeWithHistory(identifier: string, history: HistoryRequest): string {
+  return JSON.stringify({ command: "subscribe", identifier, history })
+}
+
+export function historyCommand(identifier: string, history: HistoryRequest): string {
+  return JSON.stringify({ command: "history", identifier, history })
+}
+
+export const PONG_COMMAND = '{"command":"pong"}'

@@ -4,8 +4,8 @@
 import type { Emitter } from "../events"
 import { debug, guard } from "../log"
 import type { Clock, TimerHandle } from "./clock"
-import type { Line } from "./line"
-import { messageCommand, subscribeCommand, unsubscribeCommand, type SubscriptionFrame } from "./protocol"
+import type { HistoryAnchor, Line, Welcome } from "./line"
+import { messageCommand, type SubscriptionFrame } from "./protocol"
 
 /** What a feed tells the elements and app channels that use it. */
 export interface FeedSource {
@@ -67,6 +67,8 @@ class Feed {
   constructor(
     readonly identifier: string,
     readonly renderedAt: number,
+    /** When the server rendered its content (AnyCable history is asked from then); -Infinity when made here. */
+    readonly serverRenderedAt: number,
   ) {}
 
   get lingering(): boolean {
@@ -79,6 +81,10 @@ class Feed {
   }
 }
 
+function anchorOf(feed: Feed): HistoryAnchor {
+  return { renderedAt: feed.serverRenderedAt, again: feed.confirmedBefore }
+}
+
 export class Registry {
   private readonly feeds = new Map<string, Feed>()
   /** When an unsubscribe went out, per identifier: a subscribe right behind it could overtake it on a threaded server. */
@@ -87,7 +93,7 @@ export class Registry {
   private timerAt = Infinity
 
   constructor(
-    private readonly line: Pick<Line, "open" | "send">,
+    private readonly line: Pick<Line, "open" | "send" | "subscribe" | "unsubscribe">,
     /** Where messages for the page go (Turbo's renderer): once per message, however many sources share it. */
     private readonly toPage: (message: unknown) => void,
     private readonly events: Pick<Emitter<RegistryEvents>, "emit">,
@@ -106,11 +112,14 @@ export class Registry {
     return true
   }
 
-  /** `renderedAt`: when the server rendered the content the source belongs to (for catch-up of stale pages). */
-  attach(identifier: string, source: FeedSource, renderedAt: number = this.clock.now()): void {
+  /**
+   * `renderedAt`: when the content the source belongs to was rendered (for catch-up of stale pages);
+   * `serverRenderedAt`: the same when the server rendered it, else -Infinity (an app channel, a source made by script).
+   */
+  attach(identifier: string, source: FeedSource, renderedAt: number = this.clock.now(), serverRenderedAt = -Infinity): void {
     let feed = this.feeds.get(identifier)
     if (!feed) {
-      feed = new Feed(identifier, renderedAt)
+      feed = new Feed(identifier, renderedAt, serverRenderedAt)
       this.feeds.set(identifier, feed)
       this.line.open()
       this.subscribe(feed)
@@ -142,12 +151,27 @@ export class Registry {
     return this.line.send(messageCommand(identifier, data))
   }
 
-  /** A new connection was welcomed: the server knows nothing, so every feed is asked for again. */
-  readonly welcomed = (): void => {
+  /**
+   * A connection was welcomed: every feed is asked for again, but those of a restored session (AnyCable),
+   * which the server still holds: they are confirmed as they are, and the ones no source wants any more
+   * are unsubscribed.
+   */
+  readonly welcomed = ({ restoredIds }: Welcome = { restoredIds: [] }): void => {
     this.unsubscribedAt.clear()
+    const held = new Set(restoredIds)
+    const restored: Feed[] = []
     for (const feed of this.feeds.values()) {
       if (feed.lingering) this.forget(feed)
-      else if (feed.phase != "rejected") this.subscribe(feed)
+      else if (feed.phase == "rejected") continue
+      else if (held.delete(feed.identifier)) restored.push(feed)
+      else this.subscribe(feed)
+    }
+    for (const identifier of held) {
+      if (this.line.unsubscribe(identifier)) this.unsubscribedAt.set(identifier, this.clock.now())
+    }
+    for (const feed of restored) {
+      feed.phase = "pending"
+      this.confirm(feed)
     }
   }
 
@@ -226,7 +250,7 @@ export class Registry {
       return this.wakeAt(unsubscribedAt + this.timing.unsubscribeDelay)
     }
     feed.sentAt = this.clock.now()
-    if (this.line.send(subscribeCommand(feed.identifier))) {
+    if (this.line.subscribe(feed.identifier, anchorOf(feed))) {
       feed.phase = "pending"
       feed.retries = 0
       this.wakeAt(feed.sentAt + this.timing.confirmTimeout)
@@ -253,7 +277,7 @@ export class Registry {
         feed.retries++
         debug(`no confirmation, subscribing again (${feed.retries}):`, feed.identifier)
         feed.sentAt = now
-        if (this.line.send(subscribeCommand(feed.identifier))) this.wakeAt(now + confirmTimeout)
+        if (this.line.subscribe(feed.identifier, anchorOf(feed))) this.wakeAt(now + confirmTimeout)
       }
     }
   }
@@ -275,7 +299,7 @@ export class Registry {
       feed.retireOnConfirm = true
       return
     }
-    if (feed.phase == "confirmed" && this.line.send(unsubscribeCommand(feed.identifier))) {
+    if (feed.phase == "confirmed" && this.line.unsubscribe(feed.identifier)) {
       this.unsubscribedAt.set(feed.identifier, this.clock.now())
     }
     this.forget(feed)

@@ -6,20 +6,30 @@ import { Emitter } from "../events"
 import { debug, logError } from "../log"
 import { withTimeout, type Clock } from "./clock"
 import { guardedWebSocket } from "./guarded_websocket"
-import type { DropReason, Line, LineEvents, LineState, StopReason } from "./line"
+import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "./line"
 import { ConnectionMonitor } from "./monitor"
 import type { PageWake } from "./page_lifecycle"
 import { PageExit } from "./page_exit"
-import { SUBPROTOCOLS, UNSUPPORTED_PROTOCOL, parseFrame } from "./protocol"
+import {
+  EXTENDED_PROTOCOL,
+  PONG_COMMAND,
+  UNSUPPORTED_PROTOCOL,
+  parseFrame,
+  subprotocols,
+  subscribeCommand,
+  unsubscribeCommand,
+} from "./protocol"
 import { probeUrl, serverAnswers } from "./reachability"
 import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
 import { ReconnectLoop } from "./reconnect_loop"
 import { resolveCableUrl } from "./url"
+import { withSessionId } from "./session"
+import { StreamHistory } from "./stream_history"
 
 /** What the line reads of the options, as it goes (the URL at every connect). */
 export type LineSettings = Pick<
   CableOptions,
-  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter"
+  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
 >
 
 export class SocketLine implements Line {
@@ -31,6 +41,11 @@ export class SocketLine implements Line {
   private pageExit: PageExit | undefined
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
   private refusal = { authorizedBefore: false, retried: false }
+  /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
+  private sid: string | null = null
+  extended = false
+  /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
+  private readonly history = new StreamHistory()
 
   constructor(
     private readonly settings: LineSettings,
@@ -84,6 +99,15 @@ export class SocketLine implements Line {
     return true
   }
 
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.send(this.extended ? this.history.subscribe(identifier, anchor) : subscribeCommand(identifier))
+  }
+
+  unsubscribe(identifier: string): boolean {
+    this.history.forget(identifier)
+    return this.send(unsubscribeCommand(identifier))
+  }
+
   wake(why: PageWake): void {
     if (this.loop.wake()) return
     // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
@@ -96,6 +120,7 @@ export class SocketLine implements Line {
   stop(reason: StopReason): void {
     if (this.loop.state.name == "stopped") return
     debug("stopped:", reason)
+    this.sid = null
     this.letGo()
     this.monitor.stop()
     this.loop.stop(reason)
@@ -111,7 +136,7 @@ export class SocketLine implements Line {
   private connect(url: string): void {
     let socket: WebSocket
     try {
-      socket = new this.WebSocket(url, [...SUBPROTOCOLS])
+      socket = new this.WebSocket(this.sid ? withSessionId(url, this.sid) : url, subprotocols(this.settings.extendedProtocol))
     } catch (error) {
       // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.
       logError("the WebSocket could not be opened:", error)
@@ -140,6 +165,7 @@ export class SocketLine implements Line {
   private opened(): void {
     this.loop.socketOpened()
     if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
+    this.extended = this.socket?.protocol == EXTENDED_PROTOCOL
     // A server that completes the handshake but never welcomes is as dead as a silent one.
     this.monitor.watch(true)
   }
@@ -151,13 +177,23 @@ export class SocketLine implements Line {
 
     switch (frame.type) {
       case "ping":
+        // anycable-go may be told to drop clients that send nothing back (`pong_timeout`).
+        if (this.extended) this.send(PONG_COMMAND)
         return
       case "welcome":
-        debug("welcome")
+        debug("welcome", frame.restoredIds ? "(session restored)" : "")
         this.refusal = { authorizedBefore: true, retried: false }
+        if (this.extended) this.sid = frame.sid ?? null
         this.loop.welcomed()
-        return this.events.emit("welcome")
+        if (!this.extended || !frame.restoredIds) return this.events.emit("welcome", { restoredIds: [] })
+        // The registry first unsubscribes what the page no longer wants; the rest is asked what it missed.
+        this.events.emit("welcome", { restoredIds: frame.restoredIds })
+        const none: string[] = []
+        for (const command of this.history.restore(frame.restoredIds, (identifier) => none.push(identifier))) this.send(command)
+        return none.forEach((identifier) => this.historyAnswered(identifier, "none"))
       case "disconnect":
+        // The server ended the session: a restore would only be refused.
+        this.sid = null
         debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
         const verdict = refusalVerdict(frame, {
           urlIsFunction: typeof this.settings.url == "function",
@@ -171,13 +207,38 @@ export class SocketLine implements Line {
           this.loop.refreshBeforeNextAttempt()
         }
         return this.drop(frame.reason || "remote")
-      default:
-        return this.events.emit("frame", frame)
     }
+    if (!this.extended) {
+      if (frame.type != "history") this.events.emit("frame", frame)
+      return
+    }
+    switch (frame.type) {
+      case "message":
+        for (const message of this.history.receive(frame.identifier, frame.message, frame.position)) {
+          this.events.emit("frame", { type: "message", identifier: frame.identifier, message })
+        }
+        return
+      case "history":
+        return this.historyAnswered(frame.identifier, frame.confirmed ? "confirmed" : "rejected")
+      case "reject":
+        this.history.answered(frame.identifier)
+        return this.events.emit("frame", frame)
+      case "confirm":
+        this.events.emit("frame", frame)
+        if (this.history.confirmed(frame.identifier, this.clock.now())) this.events.emit("history", frame.identifier, "none")
+    }
+  }
+
+  /** The held messages go on, each once and in order, then the outcome. */
+  private historyAnswered(identifier: string, outcome: HistoryOutcome): void {
+    debug("history", outcome, identifier)
+    for (const message of this.history.answered(identifier)) this.events.emit("frame", { type: "message", identifier, message })
+    this.events.emit("history", identifier, outcome)
   }
 
   private closed(why: DropReason): void {
     this.socket = null
+    this.history.lost()
     this.monitor.watch(false)
     debug("socket closed:", why)
     this.loop.closed(why)

@@ -57,4 +57,9 @@ export class PageAge {
   contentRenderedAt(): number {
     return this.settled ? this.clock.now() : this.renderedAt
   }
+
+  /** When the server rendered the content a source belongs to; -Infinity for one added later by script (made here). */
+  serverRenderedAt(): number {
+    return this.settled ? -Infinity : this.renderedAt
+  }
 }

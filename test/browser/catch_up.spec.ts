@@ -4,7 +4,12 @@ import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
-import { expect, test } from "./fixtures"
+import { expect, PLAIN_SERVER, test } from "./fixtures"
+
+// The refetch-and-morph catch-up, as on Rails: a plain Action Cable server (the history catch-up of AnyCable's
+// extended protocol is in extended_protocol.spec.ts).
+test.use({ serverEnv: PLAIN_SERVER })
+
 
 let listCount = 0
 const newList = () => `list-${Date.now()}-${listCount++}`

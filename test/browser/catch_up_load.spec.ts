@@ -2,7 +2,11 @@
 // credentials, a herd of pages after a restart, and big pages. Against the project's Node server.
 import { chromium, type Page } from "@playwright/test"
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../support/chromium"
-import { addSource, expect, recordWire, test } from "./fixtures"
+import { addSource, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+
+// The refetch catch-up under load, as on Rails: a plain Action Cable server (on AnyCable's extended protocol a
+// page catches up from the history with no refetch: extended_protocol.spec.ts).
+test.use({ serverEnv: PLAIN_SERVER })
 
 let listCount = 0
 const newList = () => `load-${Date.now()}-${listCount++}`

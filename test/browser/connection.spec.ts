@@ -1,6 +1,10 @@
 // The socket's life as the page sees it: refused, told to stop, dropped.
 import { startNodeServer, type NodeServer } from "../support/node_server"
-import { addSource, commandsSent, expect, recordWire, test } from "./fixtures"
+import { addSource, commandsSent, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+
+// As on Rails: a plain Action Cable server, which the client falls back to (session restore is in
+// extended_protocol.spec.ts).
+test.use({ serverEnv: PLAIN_SERVER })
 
 test.describe("against a server that requires a session cookie", () => {
   let guarded: NodeServer

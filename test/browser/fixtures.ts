@@ -43,10 +43,12 @@ export async function eventually<T>(read: () => Promise<T>, expected: T, timeout
   await expect.poll(read, { timeout }).toEqual(expected)
 }
 
-export const test = base.extend<{}, { server: NodeServer }>({
+/** `serverEnv`: the test server's environment for a file (`test.use({serverEnv: PLAIN_SERVER})`). */
+export const test = base.extend<{}, { server: NodeServer; serverEnv: Record<string, string> }>({
+  serverEnv: [{}, { scope: "worker", option: true }],
   server: [
-    async ({}, use) => {
-      const server = await startNodeServer()
+    async ({ serverEnv }, use) => {
+      const server = await startNodeServer(serverEnv)
       await use(server)
       await server.stop()
     },
@@ -55,3 +57,6 @@ export const test = base.extend<{}, { server: NodeServer }>({
 })
 
 export { expect }
+
+/** A plain Action Cable server, as Rails is: no extended protocol, whatever the client offers. */
+export const PLAIN_SERVER = { EXTENDED_PROTOCOL: "0" }

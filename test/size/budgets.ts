@@ -6,5 +6,7 @@
  */
 export const BUDGETS = {
   esmUpFront: 11_000,
-  scriptTag: 40_100,
+  // 40.1 kB before AnyCable's extended protocol (issue 15), which a classic script cannot load on demand:
+  // session restore, stream positions and history add ~1.3 kB to it (the ESM build loads them with the socket).
+  scriptTag: 41_500,
 } as const

@@ -1,12 +1,15 @@
 // A Line for unit tests of what sits above it (registry, catch-up, consumer, page cable): the test plays the
 // server (welcome, frames, drops) and reads the commands the page sent. No socket, no timer.
-import type { Line, LineEvents, LineState, StateChange, StopReason } from "../../src/cable/line"
+import type { HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StateChange, StopReason } from "../../src/cable/line"
+import { subscribeCommand, unsubscribeCommand } from "../../src/cable/protocol"
 import type { SubscriptionFrame } from "../../src/cable/protocol"
 import { Emitter } from "../../src/events"
 
 export class FakeLine implements Line {
   state: LineState = "idle"
   rejoiningAfterWake = false
+  /** Set by the test: the server speaks AnyCable's extended protocol. */
+  extended = false
   /** Every command sent while connected, parsed. */
   readonly sent: Array<Record<string, any>> = []
   private readonly events = new Emitter<LineEvents>()
@@ -25,6 +28,19 @@ export class FakeLine implements Line {
     return true
   }
 
+  /** The anchors of every subscribe sent, in order. */
+  readonly anchors: HistoryAnchor[] = []
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    const sent = this.send(subscribeCommand(identifier))
+    if (sent) this.anchors.push(anchor)
+    return sent
+  }
+
+  unsubscribe(identifier: string): boolean {
+    return this.send(unsubscribeCommand(identifier))
+  }
+
   wake(): void {}
 
   stop(reason: StopReason): void {
@@ -39,9 +55,10 @@ export class FakeLine implements Line {
 
   // The server's side
 
-  welcome(): void {
+  /** `restoredIds`: a restored session (extended protocol) whose server still holds these subscriptions. */
+  welcome(restoredIds: string[] = []): void {
     this.become("connected")
-    this.events.emit("welcome")
+    this.events.emit("welcome", { restoredIds })
   }
 
   frame(frame: SubscriptionFrame): void {
@@ -50,6 +67,11 @@ export class FakeLine implements Line {
 
   confirm(identifier: string): void {
     this.frame({ type: "confirm", identifier })
+  }
+
+  /** A history request was answered (extended protocol). */
+  history(identifier: string, outcome: HistoryOutcome): void {
+    this.events.emit("history", identifier, outcome)
   }
 
   message(identifier: string, message: unknown): void {
@@ -77,4 +99,14 @@ export class FakeLine implements Line {
 /** Lets promise callbacks run (no timer involved): the catch-up's steps are promises. */
 export async function microtasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve()
+}
+
+/** A line that is only a `send` (what the registry's tests watch): subscribe and unsubscribe in the plain protocol. */
+export function sendingLine(send: (command: string) => boolean, open: () => void = () => {}) {
+  return {
+    open,
+    send,
+    subscribe: (identifier: string) => send(subscribeCommand(identifier)),
+    unsubscribe: (identifier: string) => send(unsubscribeCommand(identifier)),
+  }
 }

@@ -37,7 +37,7 @@ async function welcomed(): Promise<FakeWebSocket> {
 }
 
 describe("Connection", () => {
-  it("opens one socket, lazily, when the first subscription needs it, with Action Cable's subprotocols", async () => {
+  it("opens one socket, lazily, when the first subscription needs it, offering AnyCable's extended protocol before Action Cable's", async () => {
     await settle()
     expect(FakeWebSocket.instances).toHaveLength(0)
     page.consumer.subscriptions.create("A")
@@ -46,7 +46,7 @@ describe("Connection", () => {
     const socket = await welcomed()
     expect(FakeWebSocket.instances).toHaveLength(1)
     expect(socket.url).toBe("ws://cable.test/cable")
-    expect(socket.protocols).toEqual(["actioncable-v1-json", "actioncable-unsupported"])
+    expect(socket.protocols).toEqual(["actioncable-v1-ext-json", "actioncable-v1-json", "actioncable-unsupported"])
     expect(page.handle.state).toBe("connected")
   })
 

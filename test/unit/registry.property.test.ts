@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from "vitest"
 import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
 import { Emitter } from "../../src/events"
 import { FakeClock } from "../support/fake_clock"
+import { sendingLine } from "../support/fake_line"
 import { ModelServer } from "../support/model_server"
 
 const timing = { confirmTimeout: 2_000, maxSubscribeRetries: 3, unsubscribeDelay: 500 }
@@ -77,14 +78,11 @@ class World {
 
   /** `appCallbacksThrow`: every callback of an app channel throws once it has done its work. */
   constructor(private readonly appCallbacksThrow = false) {
-    const line = {
-      open: () => {},
-      send: (command: string) => {
-        if (!this.connected) return false
-        this.onWire(command)
-        return true
-      },
-    }
+    const line = sendingLine((command: string) => {
+      if (!this.connected) return false
+      this.onWire(command)
+      return true
+    })
     const events = new Emitter<RegistryEvents>()
     this.registry = new Registry(line, this.watched("toPage", (message) => this.onPage(message as Payload)), events, timing, this.clock)
     this.sources = Array.from({ length: SOURCE_COUNT }, (_, index) => this.source(index))

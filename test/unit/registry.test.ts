@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest"
 import { Emitter } from "../../src/events"
 import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
 import { FakeClock } from "../support/fake_clock"
+import { sendingLine } from "../support/fake_line"
 
 const timing = { confirmTimeout: 2_000, maxSubscribeRetries: 3, unsubscribeDelay: 500 }
 
@@ -20,7 +21,7 @@ function setup(open = true) {
   const wire: string[] = []
   const delivered: unknown[] = []
   const state = { open }
-  const line = { open: () => {}, send: (command: string) => (state.open ? (wire.push(JSON.parse(command).command), true) : false) }
+  const line = sendingLine((command: string) => (state.open ? (wire.push(JSON.parse(command).command), true) : false))
   const registry = new Registry(line, (message) => delivered.push(message), new Emitter<RegistryEvents>(), timing, clock)
   const subscriptions = {
     attach: (identifier: string, s: FeedSource) => registry.attach(identifier, s),

@@ -1,0 +1,89 @@
+// The extended protocol's history, for every subscription of the line: each subscribe (and each session
+// restore) asks for what was missed, and what arrives passes through the subscription's positions
+// (stream_positions.ts) before the registry sees it. Loaded with the socket's code only.
+import { readMeta } from "../dom"
+import type { HistoryAnchor, HistoryOutcome } from "./line"
+import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "./protocol"
+import { FeedPositions } from "./stream_positions"
+
+/** `<meta name="cable-history-timestamp" content="<Unix seconds>">`: when the server rendered the page (AnyCable's Rails helper). */
+export const HISTORY_TIMESTAMP_META = "cable-history-timestamp"
+
+interface Feed extends FeedPositions<unknown> {
+  /** Its subscribe asked no history: the confirmation says "none". */
+  askedNothing?: boolean
+}
+
+export class StreamHistory {
+  private readonly feeds = new Map<string, Feed>()
+
+  /** The subscribe for `identifier`, with a history request when there is anything to ask. */
+  subscribe(identifier: string, anchor: HistoryAnchor): string {
+    let feed = this.feeds.get(identifier)
+    // A new subscription (not one subscribed again after a drop) starts from its content's render time.
+    if (!feed || !anchor.again) this.feeds.set(identifier, (feed = new FeedPositions(sinceOf(anchor.renderedAt))))
+    const request = feed.request()
+    feed.askedNothing = !request
+    if (!request) return subscribeCommand(identifier)
+    feed.hold()
+    return subscribeWithHistory(identifier, request)
+  }
+
+  /** History requests for a restored session's subscriptions (none for one unsubscribed since); `outcome` "none" for those that can ask nothing. */
+  restore(identifiers: readonly string[], outcome: (identifier: string, outcome: HistoryOutcome) => void): string[] {
+    const commands: string[] = []
+    for (const identifier of identifiers) {
+      const feed = this.feeds.get(identifier)
+      const request = feed?.request()
+      if (!feed || !request) {
+        outcome(identifier, "none")
+        continue
+      }
+      feed.hold()
+      commands.push(historyCommand(identifier, request))
+    }
+    return commands
+  }
+
+  /**
+   * The subscription was confirmed at `now` (ms): true when it asked for no history (its outcome is "none").
+   * One that knows no time to ask from asks from now after a drop.
+   */
+  confirmed(identifier: string, now: number): boolean {
+    const feed = this.feeds.get(identifier)
+    if (feed) feed.since ??= Math.floor(now / 1000)
+    if (!feed?.askedNothing) return false
+    feed.askedNothing = false
+    return true
+  }
+
+  /** A broadcast: what to hand on now. */
+  receive(identifier: string, message: unknown, position?: StreamPosition): unknown[] {
+    const feed = this.feeds.get(identifier)
+    return feed ? feed.receive({ message, position }) : [message]
+  }
+
+  /** `confirm_history` or `reject_history` (or a rejected subscribe): the held messages, in order, each once. */
+  answered(identifier: string): unknown[] {
+    return this.feeds.get(identifier)?.release() ?? []
+  }
+
+  forget(identifier: string): void {
+    this.feeds.delete(identifier)
+  }
+
+  /** The connection dropped: nothing held survives it (the next history asks from the last applied position). */
+  lost(): void {
+    for (const feed of this.feeds.values()) feed.letGo()
+  }
+}
+
+/** Unix seconds to ask history from for content rendered at `renderedAt` (ms); none when its age is unknown. */
+function sinceOf(renderedAt: number): number | undefined {
+  if (!Number.isFinite(renderedAt)) return undefined
+  const rendered = Math.floor(renderedAt / 1000)
+  const meta = Number(readMeta(HISTORY_TIMESTAMP_META))
+  // The server's clock says when the page was made (the browser's may be off); content added by script long
+  // after the page (a minute) dates from itself, so that it is not sent again what it already shows.
+  return meta > 0 && meta <= rendered && rendered - meta < 60 ? meta : rendered
+}

@@ -1,0 +1,233 @@
+// turbo-cable on AnyCable's extended protocol (`actioncable-v1-ext-json`), against the Node server, which
+// speaks it when offered: session restore after a dropped line. The same scenarios against a plain server
+// are in catch_up.spec.ts and connection.spec.ts.
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Page } from "@playwright/test"
+import { startNodeServer, type NodeServer } from "../support/node_server"
+import { commandsSent, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+
+let listCount = 0
+const newList = () => `ext-${Date.now()}-${listCount++}`
+
+async function openLive(page: Page, app: string, list: string) {
+  await page.goto(`${app}/test/live/${list}`)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+}
+
+test("the client offers the extended protocol first, and the server picks it", async ({ page, server }) => {
+  const wire = recordWire(page)
+  await openLive(page, server.app, newList())
+  const welcome = wire.received.find((frame) => frame.type == "welcome")
+  expect(welcome?.sid).toEqual(expect.any(String))
+})
+
+test("a dropped line restores its session: no subscribe again, the source connected again", async ({ page, server }) => {
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  const firstSid = wire.received.find((frame) => frame.type == "welcome")!.sid
+  await server.post("/kill")
+  await expect.poll(() => wire.sockets.length, { timeout: 10_000 }).toBe(2)
+  expect(wire.sockets[1]!.url()).toContain(`sid=${firstSid}`)
+  await expect.poll(() => wire.received.filter((frame) => frame.type == "welcome" && frame.restored).length, { timeout: 10_000 }).toBe(1)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  expect(commandsSent(wire, "subscribe")).toHaveLength(1)
+  await expect.poll(() => server.subscriptions(list)).toBe(1)
+  await server.post("/items", { list, text: "after the restore" })
+  await expect(page.locator("#items li")).toHaveText(["after the restore"])
+})
+
+test("a server disconnect forgets the session: the next socket subscribes afresh", async ({ page, server }) => {
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/disconnect", { reason: "server_restart", reconnect: true })
+  await expect.poll(() => wire.sockets.length, { timeout: 10_000 }).toBe(2)
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
+  expect(wire.sockets[1]!.url()).not.toContain("sid=")
+  expect(commandsSent(wire, "subscribe")).toHaveLength(2)
+})
+
+/** Records the id of every item a stream message renders on the page, each render (a second one included). */
+async function recordRenders(page: Page) {
+  await page.addInitScript(() => {
+    const renders: string[] = ((window as any).renders = [])
+    document.addEventListener("turbo:before-stream-render", (event) => {
+      const stream = event.target as HTMLElement & { templateContent?: DocumentFragment }
+      renders.push(stream.templateContent?.firstElementChild?.id ?? "?")
+    })
+  })
+  return () => page.evaluate(() => (window as any).renders as string[])
+}
+
+async function itemIds(server: NodeServer, list: string) {
+  return (await server.items(list)).map((item) => `item_${item.id}`)
+}
+
+test("a dropped line: the missed broadcasts are replayed in order, each once, and the draft is kept", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/items", { list, text: "before" })
+  await expect(page.locator("#items li")).toHaveText(["before"])
+  await page.locator("#draft").fill("half-typed")
+  await server.post("/kill")
+  for (const text of ["one", "two", "three"]) await server.post("/items", { list, text })
+  await expect(page.locator("#items li")).toHaveText(["before", "one", "two", "three"], { timeout: 10_000 })
+  await expect.poll(() => wire.received.filter((frame) => frame.type == "confirm_history").length).toBeGreaterThanOrEqual(2)
+  expect(await renders()).toEqual(await itemIds(server, list))
+  await expect(page.locator("#draft")).toHaveValue("half-typed")
+})
+
+test("a broadcast between the page's render and its first confirmation is shown, from the history", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const list = newList()
+  let scriptRequested!: () => void
+  const rendered = new Promise<void>((done) => (scriptRequested = done))
+  await page.route("**/dist/turbo-cable.min.js", async (route) => {
+    scriptRequested()
+    await new Promise((done) => setTimeout(done, 700))
+    await route.continue()
+  })
+  const loading = page.goto(`${server.app}/test/live/${list}`)
+  await rendered
+  await server.post("/items", { list, text: "between render and subscribe" })
+  await loading
+  await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
+  expect(await renders()).toEqual(await itemIds(server, list))
+})
+
+test("live broadcasts racing a replay are shown once each, in order", async ({ page, server }) => {
+  const renders = await recordRenders(page)
+  const wire = recordWire(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/kill")
+  for (let i = 1; i <= 5; i++) await server.post("/items", { list, text: `missed ${i}` })
+  // Written as the page reconnects: some reach it live while the missed ones are replayed.
+  await expect.poll(() => wire.sockets.length, { timeout: 10_000 }).toBe(2)
+  await Promise.all(Array.from({ length: 5 }, (_, i) => server.post("/items", { list, text: `live ${i + 1}` })))
+  const texts = (await server.items(list)).map((item) => item.text)
+  await expect(page.locator("#items li")).toHaveText(texts, { timeout: 10_000 })
+  expect(await renders()).toEqual(await itemIds(server, list))
+})
+
+/** Catch-up refetches the server answered (GET /pages), for `list`. */
+async function pageRequests(server: NodeServer, list: string): Promise<number> {
+  const pages: Array<{ list: string; catchUp: boolean }> = await server.get("/pages")
+  return pages.filter((entry) => entry.list == list && entry.catchUp).length
+}
+
+/** The detail of every `turbo-cable:caught-up` the page dispatches. */
+async function recordCaughtUp(page: Page) {
+  await page.addInitScript(() => {
+    const events: unknown[] = ((window as any).caughtUp = [])
+    document.addEventListener("turbo-cable:caught-up", (event) => events.push((event as CustomEvent).detail))
+  })
+  return () => page.evaluate(() => (window as any).caughtUp as Array<{ reason: string; strategy: string }>)
+}
+
+test("a dropped line catches up from the history: caught up, no page request", async ({ page, server }) => {
+  const caughtUp = await recordCaughtUp(page)
+  const list = newList()
+  await openLive(page, server.app, list)
+  await server.post("/kill")
+  await server.post("/items", { list, text: "missed" })
+  await expect(page.locator("#items li")).toHaveText(["missed"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  expect(await caughtUp()).toEqual([expect.objectContaining({ reason: "reconnect", strategy: "history" })])
+  expect(await pageRequests(server, list)).toBe(0)
+})
+
+test("a broadcast between render and first confirmation costs no page request, even on a slow first connect", async ({ page, server }) => {
+  const caughtUp = await recordCaughtUp(page)
+  const list = newList()
+  let scriptRequested!: () => void
+  const rendered = new Promise<void>((done) => (scriptRequested = done))
+  await page.route("**/dist/turbo-cable.min.js", async (route) => {
+    scriptRequested()
+    await new Promise((done) => setTimeout(done, 2_000)) // past catchUpAfter: today a refetch
+    await route.continue()
+  })
+  const loading = page.goto(`${server.app}/test/live/${list}`)
+  await rendered
+  await server.post("/items", { list, text: "between render and subscribe" })
+  await loading
+  await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  expect(await caughtUp()).toEqual([expect.objectContaining({ reason: "stale-page", strategy: "history" })])
+  expect(await pageRequests(server, list)).toBe(0)
+})
+
+test("a lost broker (new epoch): the history is refused, then one refetch and morph, nothing lost", async ({ page, server }) => {
+  const caughtUp = await recordCaughtUp(page)
+  const wire = recordWire(page)
+  const list = newList()
+  await server.post("/items", { list, text: "before" })
+  await openLive(page, server.app, list)
+  await server.post("/items", { list, text: "live" })
+  await expect(page.locator("#items li")).toHaveText(["before", "live"])
+  await server.post("/stop")
+  await server.post("/items", { list, text: "missed" })
+  await server.post("/broker/reset")
+  await server.post("/start")
+  await expect(page.locator("#items li")).toHaveText(["before", "live", "missed"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  expect(wire.received.filter((frame) => frame.type == "reject_history")).toHaveLength(1)
+  expect(await caughtUp()).toEqual([expect.objectContaining({ reason: "reconnect", strategy: "morph" })])
+  expect(await pageRequests(server, list)).toBe(1)
+})
+
+test.describe("a server restarted with its broker kept in a file", () => {
+  let brokerDir: string
+  let first: NodeServer
+  test.beforeAll(async () => {
+    brokerDir = await mkdtemp(join(tmpdir(), "turbo-cable-broker-"))
+    first = await startNodeServer({ BROKER_FILE: join(brokerDir, "broker.json") })
+  })
+  test.afterAll(async () => {
+    await first.stop()
+    await rm(brokerDir, { recursive: true, force: true })
+  })
+
+  test("replays what was written before the restart: no page request", async ({ page }) => {
+    const caughtUp = await recordCaughtUp(page)
+    const list = newList()
+    await openLive(page, first.app, list)
+    await first.post("/stop")
+    await first.post("/items", { list, text: "written before the restart" })
+    await first.stop()
+    first = await startNodeServer({ BROKER_FILE: join(brokerDir, "broker.json"), APP_PORT: new URL(page.url()).port })
+    await expect(page.locator("#items li")).toHaveText(["written before the restart"], { timeout: 15_000 })
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+    expect(await caughtUp()).toEqual([expect.objectContaining({ strategy: "history" })])
+    expect(await pageRequests(first, list)).toBe(0)
+  })
+})
+
+test.describe("against a plain server (no extended protocol)", () => {
+  let plain: NodeServer
+  test.beforeAll(async () => {
+    plain = await startNodeServer(PLAIN_SERVER)
+  })
+  test.afterAll(async () => plain.stop())
+
+  test("the client falls back to Action Cable: a plain subscribe, and a dropped line caught up by refetching", async ({ page }) => {
+    const wire = recordWire(page)
+    const list = newList()
+    await openLive(page, plain.app, list)
+    expect(wire.received.find((frame) => frame.type == "welcome")).toEqual({ type: "welcome" })
+    expect(commandsSent(wire, "subscribe")[0]).not.toHaveProperty("history")
+    await plain.post("/kill")
+    await plain.post("/items", { list, text: "missed" })
+    await expect(page.locator("#items li")).toHaveText(["missed"], { timeout: 10_000 })
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+    expect(commandsSent(wire, "subscribe")).toHaveLength(2)
+    expect(commandsSent(wire, "pong")).toHaveLength(0)
+    expect(await pageRequests(plain, list)).toBe(1)
+  })
+})
+
