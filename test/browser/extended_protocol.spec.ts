@@ -298,3 +298,21 @@ test("presence: a join reaches the others, info lists who is there, a leave is s
   await expect.poll(() => watcher.evaluate(() => (window as any).presence)).toHaveLength(2)
   expect((await watcher.evaluate(() => (window as any).presence))[1]).toEqual({ type: "leave", id: "alice" })
 })
+
+test.describe("against a server that picks by its own order, plain first (as anycable-go does)", () => {
+  let plainFirst: NodeServer
+  test.beforeAll(async () => {
+    plainFirst = await startNodeServer({ PREFER_PLAIN_PROTOCOL: "1" })
+  })
+  test.afterAll(async () => plainFirst.stop())
+
+  test("offered both, it gets the plain protocol; with extendedProtocol \"only\", the extended one", async ({ page }) => {
+    const wire = recordWire(page)
+    await openLive(page, plainFirst.app, newList())
+    expect(wire.received.find((frame) => frame.type == "welcome")).toEqual({ type: "welcome" })
+
+    await page.addInitScript(() => ((window as any).TurboCableConfig = { extendedProtocol: "only" }))
+    await openLive(page, plainFirst.app, newList())
+    expect(wire.received.filter((frame) => frame.type == "welcome").at(-1)?.sid).toEqual(expect.any(String))
+  })
+})
