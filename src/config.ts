@@ -54,6 +54,8 @@ export interface CableOptions {
    * by its own order (anycable-go lists the plain one first); "off" offers the plain one only. Read at every connect.
    */
   extendedProtocol: ExtendedProtocolChoice
+  /** The header Turbo's requests carry the extended protocol's session id in ("X-Socket-ID"); false for none. */
+  socketIdHeader: string | false
 }
 
 export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">> = {
@@ -82,6 +84,7 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">
   catchUpSpread: 500,
   fastDuplicateRemoval: true,
   extendedProtocol: "prefer",
+  socketIdHeader: "X-Socket-ID",
 }
 
 /** Options with the defaults filled in; `backoff` may be given in part. */

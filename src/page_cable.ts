@@ -152,6 +152,14 @@ export class PageCable {
         )
     }
 
+    // With a session id, Turbo's requests name this connection, so the server can leave it out of what the
+    // request broadcasts (AnyCable's `broadcast_*_to ... exclude`, @anycable/turbo-stream's requestSocketIDHeader).
+    document?.addEventListener("turbo:before-fetch-request", (event) => {
+      const header = options.socketIdHeader
+      const headers = (event as CustomEvent<{ fetchOptions?: { headers?: Record<string, string> } }>).detail?.fetchOptions?.headers
+      if (header && line.sessionId && headers && !headers[header]) headers[header] = line.sessionId
+    })
+
     const self = this
     this.handle = {
       perform: (identifier, data) => this.registry.perform(identifier, data),
@@ -170,6 +178,7 @@ export class PageCable {
       attach: (identifier, source) => registry.attach(identifier, source),
       detach: (identifier, source) => registry.detach(identifier, source),
       perform: (identifier, data) => registry.perform(identifier, data),
+      sendExtended: (identifier, command) => registry.sendExtended(identifier, command),
       send: (command) => line.send(command),
       connect: () => (line.state == "stopped" ? line.restart() : line.open()),
       disconnect: () => line.stop("disconnected by the app"),

@@ -30,6 +30,10 @@ export class LazyLine implements Line {
     return this.line?.extended ?? false
   }
 
+  get sessionId(): string | null {
+    return this.line?.sessionId ?? null
+  }
+
   get rejoiningAfterWake(): boolean {
     return this.line?.rejoiningAfterWake ?? false
   }

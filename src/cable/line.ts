@@ -85,6 +85,8 @@ export interface Line {
   open(): void
   /** The current connection speaks AnyCable's extended protocol (`actioncable-v1-ext-json`). */
   readonly extended: boolean
+  /** The extended protocol's session id (`sid`) of the current connection; null on the plain protocol. */
+  readonly sessionId: string | null
   /** Sends a command if the server has welcomed this connection; false otherwise. */
   send(command: string): boolean
   /** Sends a subscribe in the connection's protocol (with a history request on the extended one); false when not sent. */

@@ -28,6 +28,7 @@ export const MessageType = {
   rejection: "reject_subscription",
   historyConfirmation: "confirm_history",
   historyRejection: "reject_history",
+  presence: "presence",
 } as const
 
 export const DisconnectReason = {
@@ -56,6 +57,14 @@ export type ServerFrame =
   | { type: "reject"; identifier: string }
   | { type: "message"; identifier: string; message: unknown; position?: StreamPosition }
   | { type: "history"; identifier: string; confirmed: boolean }
+  | { type: "presence"; identifier: string; message: PresenceEvent }
+
+/** A presence message (extended protocol): someone joined or left the stream, or the info asked for, or an error. */
+export type PresenceEvent =
+  | { type: "join"; id: string; info?: unknown }
+  | { type: "leave"; id: string }
+  | { type: "info"; total?: number; records?: Array<{ id: string; info?: unknown }> }
+  | { type: "error" }
 
 /** A frame about one subscription. */
 export type SubscriptionFrame = Extract<ServerFrame, { identifier: string }>
@@ -96,6 +105,11 @@ export function parseFrame(data: unknown): ServerFrame | FrameError {
   if (type === MessageType.rejection) return { type: "reject", identifier }
   if (type === MessageType.historyConfirmation || type === MessageType.historyRejection) {
     return { type: "history", identifier, confirmed: type === MessageType.historyConfirmation }
+  }
+  if (type === MessageType.presence) {
+    const event = message as PresenceEvent | null
+    if (!event || typeof event != "object" || !["join", "leave", "info", "error"].includes(event.type)) return { error: "bad presence message" }
+    return { type: "presence", identifier, message: event }
   }
   if (type === undefined && "message" in (frame as object)) {
     if (typeof stream_id != "string" || typeof epoch != "string" || !Number.isSafeInteger(offset)) return { type: "message", identifier, message }
@@ -141,3 +155,14 @@ export function historyCommand(identifier: string, history: HistoryRequest): str
 }
 
 export const PONG_COMMAND = '{"command":"pong"}'
+
+/** The extended protocol's commands on a subscription beyond Action Cable's, with their fields. */
+export type ExtendedCommand =
+  | { command: "whisper"; data: unknown } // to the stream's other subscribers; `data` as it is, not a JSON string
+  | { command: "join"; presence: { id: string; info?: unknown } }
+  | { command: "leave" }
+  | { command: "presence"; data: object } // asks for the stream's presence info
+
+export function extendedCommand(identifier: string, command: ExtendedCommand): string {
+  return JSON.stringify({ ...command, identifier })
+}

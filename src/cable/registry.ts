@@ -5,7 +5,7 @@ import type { Emitter } from "../events"
 import { debug, guard } from "../log"
 import type { Clock, TimerHandle } from "./clock"
 import type { HistoryAnchor, Line, Welcome } from "./line"
-import { messageCommand, type SubscriptionFrame } from "./protocol"
+import { extendedCommand, messageCommand, type ExtendedCommand, type PresenceEvent, type SubscriptionFrame } from "./protocol"
 
 /** What a feed tells the elements and app channels that use it. */
 export interface FeedSource {
@@ -19,6 +19,8 @@ export interface FeedSource {
    * JSON it is. Sources without one (stream elements) share one delivery to the page.
    */
   receive?(message: unknown): void
+  /** Presence on the feed's stream (AnyCable's extended protocol). */
+  presenceChanged?(event: PresenceEvent): void
 }
 
 /** What the registry tells the rest of the page's cable. */
@@ -93,7 +95,7 @@ export class Registry {
   private timerAt = Infinity
 
   constructor(
-    private readonly line: Pick<Line, "open" | "send" | "subscribe" | "unsubscribe">,
+    private readonly line: Pick<Line, "open" | "send" | "subscribe" | "unsubscribe" | "extended">,
     /** Where messages for the page go (Turbo's renderer): once per message, however many sources share it. */
     private readonly toPage: (message: unknown) => void,
     private readonly events: Pick<Emitter<RegistryEvents>, "emit">,
@@ -143,12 +145,23 @@ export class Registry {
 
   /** Sends a channel action on a confirmed feed; false when it was not sent (the server would drop it). */
   perform(identifier: string, data: Record<string, unknown>): boolean {
+    return this.isConfirmed(identifier, data) && this.line.send(messageCommand(identifier, data))
+  }
+
+  private isConfirmed(identifier: string, data?: unknown): boolean {
     const feed = this.feeds.get(identifier)
-    if (feed?.phase != "confirmed" || feed.lingering) {
-      debug("not sent, the subscription is not confirmed:", identifier, data)
+    if (feed?.phase == "confirmed" && !feed.lingering) return true
+    debug("not sent, the subscription is not confirmed:", identifier, data)
+    return false
+  }
+
+  /** A whisper or presence command (AnyCable) on a confirmed feed; false when not sent: not confirmed, or a server without the extended protocol. */
+  sendExtended(identifier: string, command: ExtendedCommand): boolean {
+    if (!this.line.extended) {
+      debug(`${command.command} not sent: the server does not speak AnyCable's extended protocol:`, identifier)
       return false
     }
-    return this.line.send(messageCommand(identifier, data))
+    return this.isConfirmed(identifier) && this.line.send(extendedCommand(identifier, command))
   }
 
   /**
@@ -200,6 +213,8 @@ export class Registry {
         return this.confirm(feed)
       case "reject":
         return this.reject(feed)
+      case "presence":
+        for (const source of [...feed.sources]) if (source.presenceChanged) guard(CALLBACK_FAILED, () => source.presenceChanged!(frame.message))
     }
   }
 

@@ -44,6 +44,10 @@ export class SocketLine implements Line {
   /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
   private sid: string | null = null
   extended = false
+
+  get sessionId(): string | null {
+    return this.extended ? this.sid : null
+  }
   /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
   private readonly history = new StreamHistory()
 
@@ -209,7 +213,8 @@ export class SocketLine implements Line {
         return this.drop(frame.reason || "remote")
     }
     if (!this.extended) {
-      if (frame.type != "history") this.events.emit("frame", frame)
+      // Only the extended protocol has history and presence frames.
+      if (frame.type != "history" && frame.type != "presence") this.events.emit("frame", frame)
       return
     }
     switch (frame.type) {
@@ -226,6 +231,9 @@ export class SocketLine implements Line {
       case "confirm":
         this.events.emit("frame", frame)
         if (this.history.confirmed(frame.identifier, this.clock.now())) this.events.emit("history", frame.identifier, "none")
+        return
+      case "presence":
+        return this.events.emit("frame", frame)
     }
   }
 

@@ -1,6 +1,8 @@
 // One app channel subscription, as @rails/actioncable's: the mixin's methods become its own, and its
 // callbacks are called with it as `this`.
+import type { PresenceEvent } from "../cable/protocol"
 import type { FeedSource } from "../cable/registry"
+import type { PresenceState, SubscriptionPresence } from "./presence"
 import type { Consumer, ConsumerCable } from "./consumer"
 
 /** The callbacks a mixin may define (each optional); any other method becomes the subscription's too. */
@@ -12,6 +14,8 @@ export interface ChannelMixin {
   rejected?(this: Subscription): void
   /** The frame's `message`, whatever JSON the server broadcast. */
   received?(this: Subscription, data: any): void
+  /** Someone joined or left the stream's presence (AnyCable's extended protocol). */
+  presenceChanged?(this: Subscription, event: PresenceEvent): void
   [method: string]: unknown
 }
 
@@ -22,7 +26,18 @@ export class Subscription {
   readonly identifier: string
   /** What the registry calls: kept apart so that no mixin method can shadow it. */
   readonly source: FeedSource
+  /**
+   * AnyCable's presence on this subscription's stream, with @anycable/core's names (consumer/presence.ts, loaded
+   * on first use): `join(id, info)`, `leave()`, `info()` (who is there). Rejected on a plain Action Cable server.
+   */
+  readonly presence: {
+    join(id: string | number, info?: unknown): Promise<void>
+    leave(): Promise<void>
+    info(): Promise<PresenceState>
+  }
   [method: string]: unknown
+  private presenceLoaded: Promise<SubscriptionPresence> | null = null
+  private presenceMade: SubscriptionPresence | null = null
 
   constructor(
     readonly consumer: Consumer,
@@ -36,9 +51,26 @@ export class Subscription {
       const callback = this[name]
       if (typeof callback == "function") callback.apply(this, args)
     }
+    const presence = () =>
+      (this.presenceLoaded ??= import("./presence").then(({ SubscriptionPresence }) => (this.presenceMade = new SubscriptionPresence(this.identifier, cable))))
+    this.presence = {
+      join: (id, info) => presence().then((made) => made.join(id, info)),
+      leave: () => presence().then((made) => made.leave()),
+      info: () => presence().then((made) => made.info()),
+    }
     this.source = {
-      subscriptionConfirmed: (reconnected) => call("connected", { reconnected }),
-      subscriptionLost: (willReconnect) => call("disconnected", { willAttemptReconnect: willReconnect }),
+      subscriptionConfirmed: (reconnected) => {
+        if (reconnected) this.presenceMade?.confirmedAgain()
+        call("connected", { reconnected })
+      },
+      subscriptionLost: (willReconnect) => {
+        this.presenceMade?.failAsked("the connection was lost")
+        call("disconnected", { willAttemptReconnect: willReconnect })
+      },
+      presenceChanged: (event) => {
+        this.presenceMade?.received(event)
+        if (event.type == "join" || event.type == "leave") call("presenceChanged", event)
+      },
       // As in @rails/actioncable, a rejected subscription is dropped from the list (and never retried).
       subscriptionRejected: () => {
         this.consumer.subscriptions.remove(this)
@@ -59,6 +91,15 @@ export class Subscription {
    */
   send(data: Record<string, unknown>): boolean {
     return this.cable.perform(this.identifier, data)
+  }
+
+  /**
+   * Sends `data` to the stream's other subscribers, not to this one, with no server code involved (AnyCable's
+   * whisper, @anycable/core's name). False when not sent: unconfirmed, or the server does not speak AnyCable's
+   * extended protocol (plain Action Cable has no whisper; see the debug log).
+   */
+  whisper(data: unknown): boolean {
+    return this.cable.sendExtended(this.identifier, { command: "whisper", data })
   }
 
   /** Leaves the channel; the server hears one `unsubscribe` once no other subscription shares the identifier. */

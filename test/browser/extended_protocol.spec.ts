@@ -229,5 +229,90 @@ test.describe("against a plain server (no extended protocol)", () => {
     expect(commandsSent(wire, "pong")).toHaveLength(0)
     expect(await pageRequests(plain, list)).toBe(1)
   })
+
+  test("whisper fails clearly: false, and nothing on the wire", async ({ page }) => {
+    const wire = recordWire(page)
+    await page.goto(`${plain.app}/test/pages/blank.html`)
+    await page.evaluate(async () => {
+      const w = window as any
+      w.connected = 0
+      w.channel = await w.TurboCable.cable.subscribeTo({ channel: "EchoChannel", room: "plain" }, { connected: () => w.connected++ })
+    })
+    await expect.poll(() => page.evaluate(() => (window as any).connected)).toBe(1)
+    expect(await page.evaluate(() => (window as any).channel.whisper({ typing: "alice" }))).toBe(false)
+    expect(commandsSent(wire, "whisper")).toHaveLength(0)
+  })
 })
 
+/** Subscribes the page to AnyCable's public stream `stream` ($pubsub), recording what it receives. */
+async function subscribePublic(page: Page, stream: string) {
+  await page.evaluate(async (stream) => {
+    const w = window as any
+    w.received = []
+    w.connected = 0
+    w.channel = await w.TurboCable.cable.subscribeTo(
+      { channel: "$pubsub", stream_name: stream },
+      { connected: () => w.connected++, received: (data: unknown) => w.received.push(data) },
+    )
+  }, stream)
+  await expect.poll(() => page.evaluate(() => (window as any).connected)).toBe(1)
+}
+
+test("a whisper reaches the other subscribers of the stream, not the sender", async ({ page, context, server }) => {
+  const other = await context.newPage()
+  for (const p of [page, other]) {
+    await p.goto(`${server.app}/test/pages/blank.html`)
+    await subscribePublic(p, "whisper-room")
+  }
+  expect(await page.evaluate(() => (window as any).channel.whisper({ typing: "alice" }))).toBe(true)
+  await expect.poll(() => other.evaluate(() => (window as any).received)).toEqual([{ typing: "alice" }])
+  await page.waitForTimeout(300)
+  expect(await page.evaluate(() => (window as any).received)).toEqual([])
+})
+
+test("Turbo's requests carry the session id as X-Socket-ID", async ({ page, server }) => {
+  const wire = recordWire(page)
+  await openLive(page, server.app, newList())
+  const sid = wire.received.find((frame) => frame.type == "welcome")!.sid
+  const submitted = page.waitForRequest((request) => request.url().endsWith("/test/notes"))
+  await page.locator("#note").fill("a note")
+  await page.locator("#note-form button").click()
+  expect((await submitted).headers()["x-socket-id"]).toBe(sid)
+})
+
+test("presence: a join reaches the others, info lists who is there, a leave is seen", async ({ page, context, server }) => {
+  const watcher = await context.newPage()
+  for (const p of [page, watcher]) {
+    await p.goto(`${server.app}/test/pages/blank.html`)
+    await subscribePublic(p, "presence-room-turbo-cable")
+    await p.evaluate(() => {
+      const w = window as any
+      w.presence = []
+      w.channel.presenceChanged = (event: unknown) => w.presence.push(event)
+    })
+  }
+  await page.evaluate(() => (window as any).channel.presence.join("alice", { name: "Alice" }))
+  await expect.poll(() => watcher.evaluate(() => (window as any).presence)).toEqual([{ type: "join", id: "alice", info: { name: "Alice" } }])
+  expect(await watcher.evaluate(() => (window as any).channel.presence.info())).toEqual({ alice: { name: "Alice" } })
+  await page.evaluate(() => (window as any).channel.presence.leave())
+  await expect.poll(() => watcher.evaluate(() => (window as any).presence)).toHaveLength(2)
+  expect((await watcher.evaluate(() => (window as any).presence))[1]).toEqual({ type: "leave", id: "alice" })
+})
+
+test.describe("against a server that picks by its own order, plain first (as anycable-go does)", () => {
+  let plainFirst: NodeServer
+  test.beforeAll(async () => {
+    plainFirst = await startNodeServer({ PREFER_PLAIN_PROTOCOL: "1" })
+  })
+  test.afterAll(async () => plainFirst.stop())
+
+  test("offered both, it gets the plain protocol; with extendedProtocol \"only\", the extended one", async ({ page }) => {
+    const wire = recordWire(page)
+    await openLive(page, plainFirst.app, newList())
+    expect(wire.received.find((frame) => frame.type == "welcome")).toEqual({ type: "welcome" })
+
+    await page.addInitScript(() => ((window as any).TurboCableConfig = { extendedProtocol: "only" }))
+    await openLive(page, plainFirst.app, newList())
+    expect(wire.received.filter((frame) => frame.type == "welcome").at(-1)?.sid).toEqual(expect.any(String))
+  })
+})

@@ -10,6 +10,7 @@ export class FakeLine implements Line {
   rejoiningAfterWake = false
   /** Set by the test: the server speaks AnyCable's extended protocol. */
   extended = false
+  sessionId: string | null = null
   /** Every command sent while connected, parsed. */
   readonly sent: Array<Record<string, any>> = []
   private readonly events = new Emitter<LineEvents>()
@@ -106,6 +107,7 @@ export function sendingLine(send: (command: string) => boolean, open: () => void
   return {
     open,
     send,
+    extended: false,
     subscribe: (identifier: string) => send(subscribeCommand(identifier)),
     unsubscribe: (identifier: string) => send(unsubscribeCommand(identifier)),
   }

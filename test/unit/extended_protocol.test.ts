@@ -245,3 +245,74 @@ describe("History", () => {
     }
   })
 })
+
+describe("Whisper", () => {
+  it("sends data as it is on a confirmed subscription of the extended protocol", async () => {
+    makePage()
+    const chat = page.consumer.subscriptions.create("ChatChannel", {})
+    const socket = await connect(EXT, { sid: "one" })
+    expect(chat.whisper({ typing: true })).toBe(false) // not confirmed yet
+    socket.receive({ type: "confirm_subscription", identifier: '{"channel":"ChatChannel"}' })
+    expect(chat.whisper({ typing: true })).toBe(true)
+    expect(socket.sent.at(-1)).toEqual({ command: "whisper", identifier: '{"channel":"ChatChannel"}', data: { typing: true } })
+  })
+
+  it("returns false on the plain protocol and sends nothing", async () => {
+    makePage()
+    const chat = page.consumer.subscriptions.create("ChatChannel", {})
+    const socket = await connect("actioncable-v1-json", {})
+    socket.receive({ type: "confirm_subscription", identifier: '{"channel":"ChatChannel"}' })
+    expect(chat.whisper({ typing: true })).toBe(false)
+    expect(socket.sent.map((command) => command.command)).toEqual(["subscribe"])
+  })
+})
+
+describe("Presence", () => {
+  const CHAT = '{"channel":"ChatChannel"}'
+
+  async function confirmedChat(protocol = EXT) {
+    makePage()
+    const events: unknown[] = []
+    const chat = page.consumer.subscriptions.create("ChatChannel", { presenceChanged: (event: unknown) => events.push(event) })
+    const socket = await connect(protocol, protocol == EXT ? { sid: "one" } : {})
+    socket.receive({ type: "confirm_subscription", identifier: CHAT })
+    return { chat, socket, events }
+  }
+
+  it("joins, leaves and asks who is there, with @anycable/core's names", async () => {
+    const { chat, socket, events } = await confirmedChat()
+    await chat.presence.join(7, { name: "Alice" })
+    expect(socket.sent.at(-1)).toEqual({ command: "join", identifier: CHAT, presence: { id: "7", info: { name: "Alice" } } })
+    const info = chat.presence.info()
+    await settle() // presence.ts loads on first use
+    expect(socket.sent.at(-1)).toEqual({ command: "presence", identifier: CHAT, data: {} })
+    socket.receive({ type: "presence", identifier: CHAT, message: { type: "info", total: 1, records: [{ id: "7", info: { name: "Alice" } }] } })
+    await expect(info).resolves.toEqual({ 7: { name: "Alice" } })
+    socket.receive({ type: "presence", identifier: CHAT, message: { type: "join", id: "8", info: { name: "Bob" } } })
+    expect(events).toEqual([{ type: "join", id: "8", info: { name: "Bob" } }])
+    await chat.presence.leave()
+    expect(socket.sent.at(-1)).toEqual({ command: "leave", identifier: CHAT })
+  })
+
+  it("joins again after the line comes back", async () => {
+    const { chat, socket } = await confirmedChat()
+    await chat.presence.join("7")
+    await dropAndWait(socket)
+    const next = await connect(EXT, { sid: "two", restored: true, restored_ids: [CHAT] })
+    expect(next.sent.filter((command) => command.command == "join")).toEqual([{ command: "join", identifier: CHAT, presence: { id: "7" } }])
+  })
+
+  it("rejects every call on the plain protocol, and an unanswered info when the line drops", async () => {
+    const { chat, socket } = await confirmedChat("actioncable-v1-json")
+    await expect(chat.presence.join("7")).rejects.toThrow(/extended protocol/)
+    await expect(chat.presence.info()).rejects.toThrow(/extended protocol/)
+    expect(socket.sent.map((command) => command.command)).toEqual(["subscribe"])
+    page.handle.stop()
+
+    const ext = await confirmedChat()
+    const info = ext.chat.presence.info()
+    await settle()
+    ext.socket.drop()
+    await expect(info).rejects.toThrow(/lost/)
+  })
+})

@@ -13,6 +13,7 @@ const FRAME_KEYS: Record<ServerFrame["type"], string[][]> = {
   reject: [["identifier", "type"]],
   message: [["identifier", "message", "type"], ["identifier", "message", "position", "type"]],
   history: [["confirmed", "identifier", "type"]],
+  presence: [["identifier", "message", "type"]],
 }
 
 /** Asserts `result` is `{error: string}` or exactly one shape of the ServerFrame union. */
