@@ -49,7 +49,7 @@ export class SocketLine implements Line {
     return this.extended ? this.sid : null
   }
   /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
-  private readonly history = new StreamHistory()
+  private readonly history: StreamHistory
 
   constructor(
     private readonly settings: LineSettings,
@@ -57,6 +57,7 @@ export class SocketLine implements Line {
     WebSocketClass: typeof WebSocket,
   ) {
     this.WebSocket = guardedWebSocket(WebSocketClass)
+    this.history = new StreamHistory(clock, (identifier) => this.historyAnswered(identifier, "rejected"))
     this.monitor = new ConnectionMonitor((why) => this.drop(why), settings, clock)
     this.loop = new ReconnectLoop(
       {

@@ -2,6 +2,7 @@
 // restore) asks for what was missed, and what arrives passes through the subscription's positions
 // (stream_positions.ts) before the registry sees it. Loaded with the socket's code only.
 import { readMeta } from "../dom"
+import type { Clock, TimerHandle } from "./clock"
 import type { HistoryAnchor, HistoryOutcome } from "./line"
 import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "./protocol"
 import { FeedPositions } from "./stream_positions"
@@ -14,8 +15,21 @@ interface Feed extends FeedPositions<unknown> {
   askedNothing?: boolean
 }
 
+/**
+ * A history request unanswered this long (ms) counts as refused: what it held is applied and the page refetches.
+ * anycable-go always answers; this bounds how long live messages wait on a server that does not.
+ */
+export const HISTORY_TIMEOUT = 10_000
+
 export class StreamHistory {
   private readonly feeds = new Map<string, Feed>()
+  private readonly timers = new Map<string, TimerHandle>()
+
+  constructor(
+    private readonly clock: Clock,
+    /** A request went unanswered for HISTORY_TIMEOUT. */
+    private readonly overdue: (identifier: string) => void,
+  ) {}
 
   /** The subscribe for `identifier`, with a history request when there is anything to ask. */
   subscribe(identifier: string, anchor: HistoryAnchor): string {
@@ -25,7 +39,7 @@ export class StreamHistory {
     const request = feed.request()
     feed.askedNothing = !request
     if (!request) return subscribeCommand(identifier)
-    feed.hold()
+    this.hold(identifier, feed)
     return subscribeWithHistory(identifier, request)
   }
 
@@ -39,7 +53,7 @@ export class StreamHistory {
         outcome(identifier, "none")
         continue
       }
-      feed.hold()
+      this.hold(identifier, feed)
       commands.push(historyCommand(identifier, request))
     }
     return commands
@@ -65,16 +79,33 @@ export class StreamHistory {
 
   /** `confirm_history` or `reject_history` (or a rejected subscribe): the held messages, in order, each once. */
   answered(identifier: string): unknown[] {
+    this.clock.cancel(this.timers.get(identifier))
+    this.timers.delete(identifier)
     return this.feeds.get(identifier)?.release() ?? []
   }
 
   forget(identifier: string): void {
+    this.answered(identifier)
     this.feeds.delete(identifier)
   }
 
   /** The connection dropped: nothing held survives it (the next history asks from the last applied position). */
   lost(): void {
+    for (const timer of this.timers.values()) this.clock.cancel(timer)
+    this.timers.clear()
     for (const feed of this.feeds.values()) feed.letGo()
+  }
+
+  private hold(identifier: string, feed: Feed): void {
+    feed.hold()
+    this.clock.cancel(this.timers.get(identifier))
+    this.timers.set(
+      identifier,
+      this.clock.after(HISTORY_TIMEOUT, () => {
+        this.timers.delete(identifier)
+        if (feed.holding) this.overdue(identifier)
+      }),
+    )
   }
 }
 

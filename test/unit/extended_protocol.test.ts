@@ -2,6 +2,7 @@
 // plays the server with a FakeWebSocket, the plain protocol beside it.
 import { afterEach, describe, expect, it } from "vitest"
 import type { ExtendedProtocolChoice } from "../../src/cable/protocol"
+import { HISTORY_TIMEOUT } from "../../src/cable/stream_history"
 import { createPageCable, type PageCable } from "../../src/page_cable"
 import { FakeClock } from "../support/fake_clock"
 import { FakeWebSocket, settle } from "../support/fake_socket"
@@ -314,5 +315,25 @@ describe("Presence", () => {
     await settle()
     ext.socket.drop()
     await expect(info).rejects.toThrow(/lost/)
+  })
+})
+
+describe("An unanswered history", () => {
+  it("counts as refused after HISTORY_TIMEOUT: what was held is applied", async () => {
+    makePage()
+    const received: unknown[] = []
+    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, clock.now(), clock.now())
+    const socket = await connect(EXT, { sid: "one" })
+    socket.receive({ type: "confirm_subscription", identifier: STREAM })
+    socket.receive({ identifier: STREAM, message: "live", stream_id: "s", epoch: "e1", offset: 1 })
+    // The server keeps pinging (the line stays alive) but never answers the history request.
+    for (let waited = 0; waited < HISTORY_TIMEOUT - 1_000; waited += 1_000) {
+      socket.receive({ type: "ping", message: 0 })
+      clock.advance(1_000)
+    }
+    expect(received).toEqual([])
+    socket.receive({ type: "ping", message: 0 })
+    clock.advance(1_000)
+    expect(received).toEqual(["live"])
   })
 })
