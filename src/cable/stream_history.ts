@@ -7,8 +7,11 @@ import type { HistoryAnchor, HistoryOutcome } from "./line"
 import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "./protocol"
 import { FeedPositions } from "./stream_positions"
 
-/** `<meta name="cable-history-timestamp" content="<Unix seconds>">`: when the server rendered the page (AnyCable's Rails helper). */
-export const HISTORY_TIMESTAMP_META = "cable-history-timestamp"
+/**
+ * `<meta name="cable-history-timestamp" content="<Unix seconds>">`: when the server rendered the page. Both
+ * names @anycable/web reads are read (anycable-client's README writes the `action-cable-` one by hand).
+ */
+export const HISTORY_TIMESTAMP_METAS = ["cable-history-timestamp", "action-cable-history-timestamp"] as const
 
 interface Feed extends FeedPositions<unknown> {
   /** Its subscribe asked no history: the confirmation says "none". */
@@ -113,7 +116,7 @@ export class StreamHistory {
 function sinceOf(renderedAt: number): number | undefined {
   if (!Number.isFinite(renderedAt)) return undefined
   const rendered = Math.floor(renderedAt / 1000)
-  const meta = Number(readMeta(HISTORY_TIMESTAMP_META))
+  const meta = Number(HISTORY_TIMESTAMP_METAS.map((name) => readMeta(name)).find(Boolean))
   // The server's clock says when the page was made (the browser's may be off); content added by script long
   // after the page (a minute) dates from itself, so that it is not sent again what it already shows.
   return meta > 0 && meta <= rendered && rendered - meta < 60 ? meta : rendered
