@@ -173,6 +173,8 @@ interface HerdOutcome {
   lastS: number
   /** The slowest page's time from its new socket opening to its item shown: the catch-up without the backoff. */
   fromSocketMs: number
+  /** From listening to the last page's new socket opening: the reconnect backoff's share. */
+  lastSocketS: number
   missed: number
 }
 
@@ -210,6 +212,7 @@ async function herdOnce(bench: Bench, browser: Browser, web: BenchWeb, server: N
     const listeningAt = Date.now()
     const shown: number[] = []
     const fromSocket: number[] = []
+    const socketOpened: number[] = []
     for (const { page, list } of opened) {
       const at = await page
         .waitForFunction((id) => window.__seen?.[id], ids.get(list)!, { timeout: Math.max(1, listeningAt + catchUpTimeoutMs - Date.now()), polling: 100 })
@@ -218,6 +221,7 @@ async function herdOnce(bench: Bench, browser: Browser, web: BenchWeb, server: N
       shown.push(at - listeningAt)
       const openedAt = await page.evaluate(() => window.__openedAt ?? 0)
       fromSocket.push(openedAt >= listeningAt ? at - openedAt : Infinity)
+      socketOpened.push(openedAt >= listeningAt ? openedAt - listeningAt : Infinity)
     }
     await sleep(500)
     const lists = new Set(opened.map(({ list }) => list))
@@ -232,6 +236,7 @@ async function herdOnce(bench: Bench, browser: Browser, web: BenchWeb, server: N
       total: requests.length,
       lastS: Math.max(...shown) / 1000,
       fromSocketMs: Math.max(...fromSocket),
+      lastSocketS: Math.max(...socketOpened) / 1000,
       missed: shown.filter((ms) => ms == Infinity).length,
     }
   } finally {
@@ -259,6 +264,7 @@ export async function history(bench: Bench): Promise<ScenarioResult> {
   const FIGURES = {
     requests: "dropped line: page requests for the catch-up",
     fromSocket: `dropped line: new socket open to all ${settings.writes} writes shown`,
+    herdLastSocket: `deploy herd of ${settings.herdPages}: listening to the last page's new socket open`,
     herdFromSocket: `deploy herd of ${settings.herdPages}: a page's new socket open to its item shown, slowest page`,
     fromKill: `dropped line: drop to all ${settings.writes} writes shown`,
     once: "dropped line: each write shown once, in order",
@@ -278,6 +284,7 @@ export async function history(bench: Bench): Promise<ScenarioResult> {
     rows.row(figure(protocol, FIGURES.herdPeak), "count", { text: text(protocol), target: protocol == "ext" ? "0 page requests with history" : undefined })
     rows.row(figure(protocol, FIGURES.herdTotal), "count", { text: text(protocol) })
     rows.row(figure(protocol, FIGURES.herdLast), "s", { text: text(protocol), timeoutLabel, target: protocol == "ext" ? "all caught up within 1 s" : undefined })
+    rows.row(figure(protocol, FIGURES.herdLastSocket), "s", { text: text(protocol), timeoutLabel })
     rows.row(figure(protocol, FIGURES.herdFromSocket), "ms", { text: text(protocol), timeoutLabel })
   }
 
@@ -309,10 +316,11 @@ export async function history(bench: Bench): Promise<ScenarioResult> {
         const outcome = await herdOnce(bench, bench.browser, web, server, variant)
         const name = `${variant.client} (${PROTOCOL_LABEL[variant.protocol]})`
         if (outcome.missed) herdMissed.push(`${name} run ${run + 1}: ${outcome.missed} of ${settings.herdPages}`)
-        bench.log(`herd run ${run + 1} ${name}: ${outcome.total} page requests, peak ${outcome.peak}/100 ms, last page caught up ${outcome.lastS.toFixed(2)} s after listening, slowest ${outcome.fromSocketMs.toFixed(0)} ms after its socket opened`)
+        bench.log(`herd run ${run + 1} ${name}: ${outcome.total} page requests, peak ${outcome.peak}/100 ms, last page caught up ${outcome.lastS.toFixed(2)} s after listening, last socket open ${outcome.lastSocketS.toFixed(2)} s after listening, slowest ${outcome.fromSocketMs.toFixed(0)} ms from its socket open to its item`)
         rows.add(figure(variant.protocol, FIGURES.herdPeak), "count", variant.client, run, outcome.peak)
         rows.add(figure(variant.protocol, FIGURES.herdTotal), "count", variant.client, run, outcome.total)
         rows.add(figure(variant.protocol, FIGURES.herdLast), "s", variant.client, run, outcome.lastS)
+        rows.add(figure(variant.protocol, FIGURES.herdLastSocket), "s", variant.client, run, outcome.lastSocketS)
         rows.add(figure(variant.protocol, FIGURES.herdFromSocket), "ms", variant.client, run, outcome.fromSocketMs)
       }
     }
@@ -363,12 +371,15 @@ export async function history(bench: Bench): Promise<ScenarioResult> {
         `plain rows could not catch up from it, and the control API that makes the writes goes down with the ` +
         `process. Page requests per 100 ms from the moment /start answered (peak, and in total); time from then to ` +
         `the last page showing its item, which includes each client's reconnect backoff (the pages were retrying ` +
-        `against a closed port); and, per page, from its new socket's \`open\` to its item, the slowest page: the ` +
+        `against a closed port); when the last page's new socket opened, the backoff's share; and, per page, from its new socket's \`open\` to its item, the slowest page: the ` +
         `catch-up alone (wall clock in the page; a page whose last socket opened before /start counts as never).` +
         ` Bytes on the dropped line: the history replays each missed broadcast as its own frame, the identifier ` +
         `(with the signed stream name), stream id, epoch and offset beside it, so it costs more than refetching ` +
         `this small live page (a few items); the refetch grows with the page, the replay with what was missed.` +
-        (herdMissed.length ? ` Pages that never showed their item within ${settings.catchUpTimeoutMs / 1000} s: ${herdMissed.join("; ")}.` : ""),
+        (herdMissed.length ? ` Pages that never showed their item within ${settings.catchUpTimeoutMs / 1000} s: ${herdMissed.join("; ")}.` : "") +
+        ` AnyCable's times are its default reconnect policy (@anycable/core \`backoffWithJitter(pingInterval)\`: ` +
+        `3 s × 2^attempt, up to twice that, ±50 % jitter), so a page that failed once against the closed port ` +
+        `may wait up to 18 s for its next try; once its socket opens, its history catch-up takes milliseconds.`,
     ],
   }
 }
