@@ -20,6 +20,7 @@ import { buildPageBundles } from "./support/bundles"
 import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { BenchWeb } from "./support/web"
 import { quantile, sortedCopy } from "./support/stats"
+import { REFRESH_WORKAROUND } from "./support/turbo_rails_refresh"
 
 const median = (values: number[]) => quantile(sortedCopy(values), 0.5)
 
@@ -36,22 +37,6 @@ const flag = (name: string) => args.includes(`--${name}`)
 const numberOption = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
 let unique = 0
 const newList = (prefix: string) => `${prefix}-${Date.now()}-${unique++}`
-
-/** What users add to turbo-rails pages (turbo-rails#674): refresh, by morph, when the source is connected again. */
-const REFRESH_WORKAROUND = `
-<meta name="turbo-refresh-method" content="morph">
-<meta name="turbo-refresh-scroll" content="preserve">
-<script>
-  addEventListener("DOMContentLoaded", () => {
-    let connectedBefore = false
-    new MutationObserver(() => {
-      const source = document.querySelector("turbo-cable-stream-source")
-      if (!source?.hasAttribute("connected")) return
-      if (connectedBefore) Turbo.session.refresh(location.href)
-      connectedBefore = true
-    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["connected"] })
-  })
-</script>`
 
 /** Records in the page when each <li> first appears (wall clock) and every long task. */
 function recordPage(): void {

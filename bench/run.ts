@@ -11,6 +11,7 @@ import { resolve } from "node:path"
 import { CLIENT_IDS, LABELS } from "./clients"
 import { burst } from "./scenarios/burst"
 import { churn } from "./scenarios/churn"
+import { history } from "./scenarios/history"
 import { latency } from "./scenarios/latency"
 import { manyStreams } from "./scenarios/many_streams"
 import { reconnect } from "./scenarios/reconnect"
@@ -32,6 +33,7 @@ const SCENARIOS: Record<ScenarioId, (bench: Bench) => Promise<ScenarioResult>> =
   many_streams: manyStreams,
   churn,
   reconnect,
+  history,
 }
 
 /** Nothing may keep the run going past this: the machine is shared. */

@@ -4,8 +4,11 @@
 export const CLIENT_IDS = ["turbo-cable", "turbo-rails", "anycable", "floor"] as const
 export type ClientId = (typeof CLIENT_IDS)[number]
 
-/** A page the bench server can render; the four clients plus the unminified build used for profiling. */
-export type PageId = ClientId | "turbo-cable-esm"
+/**
+ * A page the bench server can render: the four clients, the unminified build used for profiling, and
+ * AnyCable's client on its extended protocol (the history scenario).
+ */
+export type PageId = ClientId | "turbo-cable-esm" | "anycable-ext"
 
 export interface Client {
   id: ClientId
@@ -55,10 +58,11 @@ export const PAGE_FILES: Record<PageId, string> = {
   anycable: "anycable.html",
   floor: "floor.html",
   "turbo-cable-esm": "turbo_cable_esm.html",
+  "anycable-ext": "anycable_ext.html",
 }
 
 /** Bundles the pages load from /out/ (bench/out/<name>.js), built from entries/<name>.js as IIFEs. */
-export const PAGE_BUNDLES = ["turbo_rails", "anycable"] as const
+export const PAGE_BUNDLES = ["turbo_rails", "anycable", "anycable_ext"] as const
 
 /** Client order for run `run`: rotated, so no client always goes first (cold caches, a busy neighbour). */
 export function clientOrder(run: number, ids: readonly ClientId[] = CLIENT_IDS): ClientId[] {

@@ -6,7 +6,7 @@ import type { Row } from "./results"
 import type { NodeServer } from "../../test/support/node_server"
 import type { BenchWeb } from "./web"
 
-export const SCENARIO_IDS = ["size", "burst", "latency", "many_streams", "churn", "reconnect"] as const
+export const SCENARIO_IDS = ["size", "burst", "latency", "many_streams", "churn", "reconnect", "history"] as const
 export type ScenarioId = (typeof SCENARIO_IDS)[number]
 
 export interface Settings {
@@ -28,12 +28,22 @@ export interface Settings {
     frozenMs: number
     resumeTimeoutMs: number
   }
+  history: {
+    /** Pages in the deploy herd, all in one browser context per client. */
+    herdPages: number
+    /** Writes made while a page's line is down. */
+    writes: number
+    /** How long the app port stays closed in the herd's restart. */
+    downMs: number
+    /** How long to wait, after the drop or the restart, for the writes. */
+    catchUpTimeoutMs: number
+  }
 }
 
 export function settingsFor(quick: boolean, runsOverride?: number): Settings {
   const runs: Record<ScenarioId, number> = quick
-    ? { size: 1, burst: 1, latency: 1, many_streams: 1, churn: 1, reconnect: 1 }
-    : { size: 1, burst: 5, latency: 3, many_streams: 5, churn: 3, reconnect: 3 }
+    ? { size: 1, burst: 1, latency: 1, many_streams: 1, churn: 1, reconnect: 1, history: 1 }
+    : { size: 1, burst: 5, latency: 3, many_streams: 5, churn: 3, reconnect: 3, history: 2 }
   if (runsOverride) for (const id of SCENARIO_IDS) if (id != "size") runs[id] = runsOverride
   return {
     quick,
@@ -43,6 +53,7 @@ export function settingsFor(quick: boolean, runsOverride?: number): Settings {
     manyStreams: { sources: quick ? 50 : 200 },
     churn: { cycles: quick ? 1000 : 10_000, batch: 10, streams: 50 },
     reconnect: { deadLineTimeoutMs: 20_000, downMs: 2_000, catchUpTimeoutMs: 12_000, frozenMs: 3_000, resumeTimeoutMs: 6_000 },
+    history: { herdPages: quick ? 10 : 50, writes: 5, downMs: 2_000, catchUpTimeoutMs: 15_000 },
   }
 }
 

@@ -75,7 +75,8 @@ const UNIT_SUFFIX: Record<Unit, string> = { ms: " ms", s: " s", "ms/msg": " ms",
 export function formatSummary(summary: Summary | null, unit: Unit, timeoutLabel?: string): string {
   if (!summary) return "n/a"
   if (summary.median == Infinity && summary.min == Infinity) return timeoutLabel ? `never (${timeoutLabel})` : "never"
-  const suffix = UNIT_SUFFIX[unit]
+  // No unit after "never" (a median that timed out while other runs did not).
+  const suffix = summary.median == Infinity ? "" : UNIT_SUFFIX[unit]
   if (summary.count == 1 || summary.min == summary.max) return `${formatNumber(summary.median, unit)}${suffix}`
   return `${formatNumber(summary.median, unit)}${suffix} (${formatNumber(summary.min, unit)}–${formatNumber(summary.max, unit)})`
 }
