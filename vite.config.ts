@@ -57,7 +57,13 @@ export default defineConfig(({ mode }) => {
     case "script":
       return {
         // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
-        resolve: { alias: { idiomorph: src("catch_up/idiomorph_from_turbo.ts") } },
+        resolve: {
+          alias: [
+            { find: "idiomorph", replacement: src("catch_up/idiomorph_from_turbo.ts") },
+            // Everything is inside this build: the socket's code is not loaded on first use (cable/eager_line.ts).
+            { find: /^\.\/cable\/lazy_line$/, replacement: src("cable/eager_line.ts") },
+          ],
+        },
         build: {
           outDir: dist,
           emptyOutDir: false,

@@ -4,7 +4,8 @@
 //   socket --message--> SocketLine.receive (parse) --frame--> Registry.receive --> StreamRenderer.render --> Turbo
 //                                                                             \--> an app channel's `received`
 //
-// Confirmations go to the catch-up policy as `confirmed` events; the catch-up itself loads on first use.
+// Confirmations go to the page's catch-up (catch_up/page_catch_up.ts) as `confirmed` events; the refetch itself
+// loads on first use.
 import { systemClock, type Clock } from "./cable/clock"
 import type { Line, StopReason } from "./cable/line"
 import { watchPageLifecycle } from "./cable/page_lifecycle"
@@ -12,18 +13,14 @@ import { Registry, type FeedSource, type RegistryEvents } from "./cable/registry
 import { LazyLine } from "./cable/lazy_line"
 import { PageStatus, type ConnectionState } from "./cable/status"
 import { resolveCableUrl } from "./cable/url"
-import type { CatchUp } from "./catch_up/catch_up"
 import type { TurboMorph } from "./catch_up/morph"
 import { PageAge } from "./catch_up/page_age"
-import { HistoryCatchUp } from "./catch_up/history_catch_up"
-import { CatchUpEvent, catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./catch_up/policy"
-import { ScrollTracker } from "./catch_up/scrolls"
+import { PageCatchUp } from "./catch_up/page_catch_up"
 import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { adapters } from "./consumer/adapters"
 import { Consumer } from "./consumer/consumer"
-import { dispatch, readMeta } from "./dom"
 import { Emitter } from "./events"
-import { logError } from "./log"
+import { nameConnectionInRequests } from "./rails/socket_id"
 import { tuneTurbo } from "./streams/duplicate_lookup"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 
@@ -70,20 +67,18 @@ export class PageCable {
   private readonly renderer: StreamRenderer | null
   private readonly renderedAt: () => number
   private readonly serverRenderedAt: () => number
-  private catchUp: Promise<CatchUp> | null = null
-  private readonly clock: Clock
+  private readonly catchUp: PageCatchUp | null
   /** Turbo's stream element was tuned (read when the first source attaches). */
   private tuned = false
 
   constructor(parts: PageCableParts) {
     const { clock = systemClock, turbo, document = globalThis.document } = parts
     const options = (this.options = resolveOptions(parts.options))
-    this.clock = clock
     this.status = new PageStatus(document ?? undefined)
     const line = (this.line = parts.line ?? new LazyLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket))
     // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
     // the drop, brings every dropped message's effect with it.
-    this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.requestCatchUp("overflow")) : null
+    this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.catchUp?.request("overflow")) : null
     this.registry = new Registry(line, this.renderer?.render ?? ignore, this.events, options, clock)
 
     line.on("frame", this.registry.receive)
@@ -101,64 +96,10 @@ export class PageCable {
     const age = turbo && document ? new PageAge(clock) : null
     this.renderedAt = parts.renderedAt ?? (() => age?.contentRenderedAt() ?? clock.now())
     this.serverRenderedAt = parts.renderedAt ?? (() => age?.serverRenderedAt() ?? -Infinity)
-    if (turbo) {
-      const scrolls = document ? new ScrollTracker(document) : null
-      const byHistory = new HistoryCatchUp({
-        refetch: (reason) => this.requestCatchUp(reason),
-        caughtUp: (reason, duration) => {
-          this.status.catchUpChanged("caught-up")
-          dispatch(CatchUpEvent.caughtUp, { detail: { reason, strategy: "history", duration } })
-        },
-        answered: () => this.registry.answered,
-        clock,
-      })
-      line.on("history", (identifier, outcome) => byHistory.outcome(identifier, outcome))
-      line.on("lost", () => byHistory.lost())
-      this.events.on("confirmed", (identifier, confirmedBefore, renderedAt) => {
-        const reason = catchUpReason(
-          { confirmedBefore, renderedAt, now: clock.now() },
-          { catchUpAfter: options.catchUpAfter, onConnect: options.catchUpOnConnect || readMeta(ON_CONNECT_META, document ?? undefined) == "true" },
-        )
-        // On AnyCable's extended protocol the feed's history brings what it missed; the refetch is the fallback.
-        if (line.extended) byHistory.confirmed(identifier, reason)
-        else if (reason) return this.requestCatchUp(reason)
-        this.catchUp?.then((catchUp) => catchUp.startIfReady())
-      })
-      this.events.on("answered", () => {
-        byHistory.settle()
-        this.catchUp?.then((catchUp) => catchUp.startIfReady())
-      })
-      this.loadCatchUp = () =>
-        import("./catch_up/catch_up").then(
-          ({ CatchUp }) =>
-            new CatchUp({
-              status: this.status,
-              registry: this.registry,
-              renderer: this.renderer!,
-              turbo,
-              window: document?.defaultView ?? new EventTarget(),
-              scrolls: scrolls ?? new ScrollTracker(),
-              clock,
-              settings: () => ({
-                strategy: options.catchUp,
-                backoff: options.backoff,
-                maxAttempts: options.catchUpAttempts,
-                settleTimeout: 2 * options.confirmTimeout,
-                // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
-                // sleep or freeze is alone, and waits for nothing.
-                spread: line.rejoiningAfterWake ? 0 : options.catchUpSpread,
-              }),
-            }),
-        )
-    }
-
-    // With a session id, Turbo's requests name this connection, so the server can leave it out of what the
-    // request broadcasts (AnyCable's `broadcast_*_to ... exclude`, @anycable/turbo-stream's requestSocketIDHeader).
-    document?.addEventListener("turbo:before-fetch-request", (event) => {
-      const header = options.socketIdHeader
-      const headers = (event as CustomEvent<{ fetchOptions?: { headers?: Record<string, string> } }>).detail?.fetchOptions?.headers
-      if (header && line.sessionId && headers && !headers[header]) headers[header] = line.sessionId
-    })
+    this.catchUp = turbo
+      ? new PageCatchUp({ line, registry: this.registry, events: this.events, status: this.status, renderer: this.renderer!, turbo, document, options, clock })
+      : null
+    if (document) nameConnectionInRequests(document, () => options.socketIdHeader, () => line.sessionId)
 
     const self = this
     this.handle = {
@@ -203,28 +144,7 @@ export class PageCable {
 
   /** Refetches and morphs the page now (or as the strategy says), holding live messages meanwhile. */
   catchUpNow(): void {
-    this.requestCatchUp("connect")
-  }
-
-  private loadCatchUp: (() => Promise<CatchUp>) | null = null
-
-  /** A request made in the same task as one not yet handed over (a restored session confirms many feeds at once) joins it. */
-  private requestInFlight = false
-
-  private requestCatchUp(reason: CatchUpReason): void {
-    if (!this.loadCatchUp || this.requestInFlight) return
-    this.catchUp ??= this.loadCatchUp()
-    const at = this.clock.now()
-    this.requestInFlight = true
-    this.catchUp
-      .then((catchUp) => {
-        this.requestInFlight = false
-        catchUp.request(reason, at)
-      })
-      .catch((error) => {
-        this.requestInFlight = false
-        logError("the catch-up failed to load", error)
-      })
+    this.catchUp?.request("connect")
   }
 }
 

@@ -84,7 +84,7 @@ export class LazyLine implements Line {
     this.loading = true
     import("./socket_line")
       .then(({ SocketLine }) => {
-        const line = new SocketLine(this.settings, this.clock, this.webSocketClass())
+        const line = new SocketLine(this.settings, this.clock, this.webSocketClass)
         for (const entry of this.listeners) entry.unbind = line.on(entry.name, entry.listener)
         this.line = line
         for (const ask of this.asked.splice(0)) ask(line)

@@ -36,7 +36,8 @@ export class SocketLine implements Line {
   private readonly events = new Emitter<LineEvents>()
   private readonly loop: ReconnectLoop
   private readonly monitor: ConnectionMonitor
-  private readonly WebSocket: typeof WebSocket
+  /** The WebSocket class, made safe to close (guarded_websocket.ts) when the first socket opens. */
+  private WebSocket: typeof WebSocket | null = null
   private socket: WebSocket | null = null
   private pageExit: PageExit | undefined
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
@@ -54,9 +55,9 @@ export class SocketLine implements Line {
   constructor(
     private readonly settings: LineSettings,
     private readonly clock: Clock,
-    WebSocketClass: typeof WebSocket,
+    /** Read when the first socket opens: a page that wraps WebSocket after turbo-cable starts is heard. */
+    private readonly webSocketClass: () => typeof WebSocket,
   ) {
-    this.WebSocket = guardedWebSocket(WebSocketClass)
     this.history = new StreamHistory(clock, (identifier) => this.historyAnswered(identifier, "rejected"))
     this.monitor = new ConnectionMonitor((why) => this.drop(why), settings, clock)
     this.loop = new ReconnectLoop(
@@ -141,6 +142,7 @@ export class SocketLine implements Line {
   private connect(url: string): void {
     let socket: WebSocket
     try {
+      this.WebSocket ??= guardedWebSocket(this.webSocketClass())
       socket = new this.WebSocket(this.sid ? withSessionId(url, this.sid) : url, subprotocols(this.settings.extendedProtocol))
     } catch (error) {
       // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
-import { expect, PLAIN_SERVER, test } from "./fixtures"
+import { expect, loadWithSlowScript, PLAIN_SERVER, test } from "./fixtures"
 
 // The refetch-and-morph catch-up, as on Rails: a plain Action Cable server (the history catch-up of AnyCable's
 // extended protocol is in extended_protocol.spec.ts).
@@ -249,18 +249,8 @@ test("a normal fast page load costs no second request", async ({ page, server })
 
 test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
   const list = newList()
-  let scriptRequested!: () => void
-  const rendered = new Promise<void>((done) => (scriptRequested = done))
-  await page.route("**/dist/turbo-cable.min.js", async (route) => {
-    scriptRequested()
-    await sleep(2_500)
-    await route.continue()
-  })
-  const loading = page.goto(`${server.app}/test/live/${list}`)
-  // The page asks for the script once the server's render has reached it.
-  await rendered
-  await server.post("/items", { list, text: "between render and subscribe" })
-  await loading
+  // The item is written after the server's render reached the page, before its script subscribed.
+  await loadWithSlowScript(page, `${server.app}/test/live/${list}`, 2_500, () => server.post("/items", { list, text: "between render and subscribe" }))
   await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
 })

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Page } from "@playwright/test"
 import { startNodeServer, type NodeServer } from "../support/node_server"
-import { commandsSent, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+import { commandsSent, expect, loadWithSlowScript, PLAIN_SERVER, recordWire, test } from "./fixtures"
 
 let listCount = 0
 const newList = () => `ext-${Date.now()}-${listCount++}`
@@ -85,17 +85,8 @@ test("a dropped line: the missed broadcasts are replayed in order, each once, an
 test("a broadcast between the page's render and its first confirmation is shown, from the history", async ({ page, server }) => {
   const renders = await recordRenders(page)
   const list = newList()
-  let scriptRequested!: () => void
-  const rendered = new Promise<void>((done) => (scriptRequested = done))
-  await page.route("**/dist/turbo-cable.min.js", async (route) => {
-    scriptRequested()
-    await new Promise((done) => setTimeout(done, 700))
-    await route.continue()
-  })
-  const loading = page.goto(`${server.app}/test/live/${list}`)
-  await rendered
-  await server.post("/items", { list, text: "between render and subscribe" })
-  await loading
+  // The item is written after the server's render reached the page, before its script subscribed.
+  await loadWithSlowScript(page, `${server.app}/test/live/${list}`, 700, () => server.post("/items", { list, text: "between render and subscribe" }))
   await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
   expect(await renders()).toEqual(await itemIds(server, list))
 })
@@ -145,17 +136,8 @@ test("a dropped line catches up from the history: caught up, no page request", a
 test("a broadcast between render and first confirmation costs no page request, even on a slow first connect", async ({ page, server }) => {
   const caughtUp = await recordCaughtUp(page)
   const list = newList()
-  let scriptRequested!: () => void
-  const rendered = new Promise<void>((done) => (scriptRequested = done))
-  await page.route("**/dist/turbo-cable.min.js", async (route) => {
-    scriptRequested()
-    await new Promise((done) => setTimeout(done, 2_000)) // past catchUpAfter: today a refetch
-    await route.continue()
-  })
-  const loading = page.goto(`${server.app}/test/live/${list}`)
-  await rendered
-  await server.post("/items", { list, text: "between render and subscribe" })
-  await loading
+  // The item is written after the server's render reached the page, before its script subscribed.
+  await loadWithSlowScript(page, `${server.app}/test/live/${list}`, 2_000, () => server.post("/items", { list, text: "between render and subscribe" }))
   await expect(page.locator("#items li")).toHaveText(["between render and subscribe"], { timeout: 10_000 })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
   expect(await caughtUp()).toEqual([expect.objectContaining({ reason: "stale-page", strategy: "history" })])

@@ -56,6 +56,24 @@ export const test = base.extend<{}, { server: NodeServer; serverEnv: Record<stri
   ],
 })
 
+/**
+ * Opens `url` with the script-tag build held back `ms` after the page asks for it, and calls `meanwhile` once it
+ * asked (the server's render has reached the page, its subscription not yet made); resolves when loaded.
+ */
+export async function loadWithSlowScript(page: Page, url: string, ms: number, meanwhile: () => Promise<unknown>): Promise<void> {
+  let scriptRequested!: () => void
+  const requested = new Promise<void>((done) => (scriptRequested = done))
+  await page.route("**/dist/turbo-cable.min.js", async (route) => {
+    scriptRequested()
+    await new Promise((done) => setTimeout(done, ms))
+    await route.continue()
+  })
+  const loading = page.goto(url)
+  await requested
+  await meanwhile()
+  await loading
+}
+
 export { expect }
 
 /** A plain Action Cable server, as Rails is: no extended protocol, whatever the client offers. */
