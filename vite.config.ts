@@ -4,6 +4,7 @@
 //   importmap             dist/importmap/turbo-cable.js   for import maps: only Turbo (and the lazy idiomorph) bare
 //   importmap-actioncable dist/importmap/actioncable.js
 //   script                dist/turbo-cable.min.js classic script, everything inside
+//   worker                dist/turbo-cable-worker.js the shared worker (classic), found beside each build
 // The actioncable entries import the page's cable from "turbo-cable" (a bare import of the main entry), so
 // a page that loads both has one cable, one socket, whichever way each was resolved.
 import { dirname, resolve } from "node:path"
@@ -56,12 +57,12 @@ export default defineConfig(({ mode }) => {
       return esm(src("actioncable.ts"), resolve(dist, "importmap"), "actioncable.js", [], true, true)
     case "script":
       return {
+        // A classic script has no import.meta: shared/sharing.ts finds the worker beside document.currentScript.
+        define: { "import.meta.url": "undefined" },
         // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
         resolve: {
           alias: [
             { find: "idiomorph", replacement: src("catch_up/idiomorph_from_turbo.ts") },
-            // Everything is inside this build: the socket's code is not loaded on first use (cable/eager_line.ts).
-            { find: /^\.\/cable\/lazy_line$/, replacement: src("cable/eager_line.ts") },
           ],
         },
         build: {
@@ -71,6 +72,17 @@ export default defineConfig(({ mode }) => {
           minify: true,
           sourcemap: true,
           lib: { entry: src("script.ts"), formats: ["iife"], name: "TurboCableBundle", fileName: () => "turbo-cable.min.js" },
+        },
+      }
+    case "worker":
+      return {
+        build: {
+          outDir: dist,
+          emptyOutDir: false,
+          target: "es2020",
+          minify: true,
+          sourcemap: true,
+          lib: { entry: src("shared/worker.ts"), formats: ["iife"], name: "TurboCableWorker", fileName: () => "turbo-cable-worker.js" },
         },
       }
     default:

@@ -56,9 +56,17 @@ export interface CableOptions {
   extendedProtocol: ExtendedProtocolChoice
   /** The header Turbo's requests carry the extended protocol's session id in ("X-Socket-ID"); false for none. */
   socketIdHeader: string | false
+  /**
+   * Share one connection with the other tabs of this browser that name the same cable URL (and identity,
+   * `<meta name="turbo-cable-identity">`), through a shared worker. `<meta name="turbo-cable-share-connection"
+   * content="false">` turns it off per page. Read when the line first opens.
+   */
+  shareConnection: boolean
+  /** Where the worker script is; default: `<meta name="turbo-cable-worker">`, else turbo-cable-worker.js beside turbo-cable's script. */
+  workerUrl?: string
 }
 
-export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">> = {
+export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials" | "workerUrl">> = {
   debug: false,
   // A first retry at 150-450 ms, growing by 1.3 to a 10 s cap: a restarted server is rejoined within about
   // a second of it listening again for restarts under ~5 s, and no fleet of clients retries in step.
@@ -85,6 +93,7 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials">
   fastDuplicateRemoval: true,
   extendedProtocol: "prefer",
   socketIdHeader: "X-Socket-ID",
+  shareConnection: true,
 }
 
 /** Options with the defaults filled in; `backoff` may be given in part. */

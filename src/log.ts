@@ -2,6 +2,8 @@
 
 const PREFIX = "[turbo-cable]"
 let enabled = false
+/** Where debug lines go: the console, or (in the shared worker) also the tabs that log. */
+let sink = (args: unknown[]): void => console.debug(PREFIX, ...args)
 
 /** The debug log's switch (`configure({ debug })`, `logger.enabled` in turbo-cable/actioncable). */
 export function setDebug(on: boolean): void {
@@ -13,7 +15,12 @@ export function debugEnabled(): boolean {
 }
 
 export function debug(...args: unknown[]): void {
-  if (enabled) console.debug(PREFIX, ...args)
+  if (enabled) sink(args)
+}
+
+/** Sends debug lines somewhere besides the console (the shared worker posts them to its tabs). */
+export function setDebugSink(next: (args: unknown[]) => void): void {
+  sink = next
 }
 
 /** Something failed that the user should see even with the debug log off. */

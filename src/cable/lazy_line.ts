@@ -1,11 +1,9 @@
-// The line a page gets: the socket's code (socket_line.ts, the reconnect loop, liveness and their helpers)
-// loads when something first asks for the line, so a page with no stream source and no app
+// The line a page gets, made when something first asks for it: its code (the socket's, or the tab's end of
+// a shared connection, see shared/tab_line.ts) loads then, so a page with no stream source and no app
 // channel never downloads it. Listeners are handed to the real line once it exists: a frame takes no
 // extra hop through here.
-import type { Clock } from "./clock"
 import type { HistoryAnchor, Line, LineEvents, LineState, StopReason } from "./line"
 import type { PageWake } from "./page_lifecycle"
-import type { LineSettings } from "./socket_line"
 import { logError } from "../log"
 
 export class LazyLine implements Line {
@@ -15,12 +13,7 @@ export class LazyLine implements Line {
   /** What was asked before the line loaded, replayed on it in order. */
   private readonly asked: Array<(line: Line) => void> = []
 
-  constructor(
-    private readonly settings: LineSettings,
-    private readonly clock: Clock,
-    /** Read when the line first opens: a page that wraps WebSocket after turbo-cable starts is heard. */
-    private readonly webSocketClass: () => typeof WebSocket,
-  ) {}
+  constructor(private readonly load: () => Promise<Line>) {}
 
   get state(): LineState {
     return this.line?.state ?? "idle"
@@ -82,13 +75,12 @@ export class LazyLine implements Line {
     this.asked.push(ask)
     if (this.loading) return
     this.loading = true
-    import("./socket_line")
-      .then(({ SocketLine }) => {
-        const line = new SocketLine(this.settings, this.clock, this.webSocketClass)
+    this.load()
+      .then((line) => {
         for (const entry of this.listeners) entry.unbind = line.on(entry.name, entry.listener)
         this.line = line
         for (const ask of this.asked.splice(0)) ask(line)
       })
-      .catch((error) => logError("the socket's code failed to load", error))
+      .catch((error) => logError("the line's code failed to load", error))
   }
 }

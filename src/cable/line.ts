@@ -1,6 +1,5 @@
-// The seam between the registry and whatever carries its commands to the server: today one WebSocket of
-// this page (socket_line.ts); AnyCable's extended protocol and a connection shared by the tabs of a browser
-// are other lines behind the same interface.
+// The seam between the registry and whatever carries its commands to the server: one WebSocket of this page
+// (socket_line.ts), or the connection the tabs of a browser share through a worker (shared/shared_line.ts).
 import type { Unbind } from "../events"
 import type { PageWake } from "./page_lifecycle"
 import type { DisconnectReason, SubscriptionFrame } from "./protocol"
@@ -75,6 +74,8 @@ export interface LineEvents {
   state(change: StateChange): void
   /** Extended protocol: a subscription's history was answered; its missed messages, if any, came before this. */
   history(identifier: string, outcome: HistoryOutcome): void
+  /** How many tabs share this connection (a shared line only: shared/shared_line.ts). */
+  tabs(count: number): void
 }
 
 export interface Line {

@@ -14,6 +14,9 @@ export type ConnectionState = LineState | Exclude<CatchUpState, "none">
 
 export const STATE_ATTRIBUTE = "data-turbo-cable-state"
 export const STATE_EVENT = "turbo-cable:state"
+/** How many tabs share the page's connection (set once the line opens; 1 for a socket of the tab's own). */
+export const TABS_ATTRIBUTE = "data-turbo-cable-tabs"
+export const TABS_EVENT = "turbo-cable:tabs"
 
 export interface StateChange {
   state: ConnectionState
@@ -46,6 +49,13 @@ export class PageStatus {
     const previous = this.state
     this.catchUp = state
     this.publish({ state: this.state, previous })
+  }
+
+  /** The tabs sharing the connection (shared/shared_line.ts), as an attribute and an event `{ tabs }`. */
+  readonly tabsChanged = (tabs: number): void => {
+    if (!this.doc || this.doc.documentElement.getAttribute(TABS_ATTRIBUTE) == String(tabs)) return
+    this.doc.documentElement.setAttribute(TABS_ATTRIBUTE, String(tabs))
+    dispatch(TABS_EVENT, { detail: { tabs } })
   }
 
   private publish(change: StateChange): void {

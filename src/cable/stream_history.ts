@@ -113,7 +113,7 @@ export class StreamHistory {
 }
 
 /** Unix seconds to ask history from for content rendered at `renderedAt` (ms); none when its age is unknown. */
-function sinceOf(renderedAt: number): number | undefined {
+export function sinceOf(renderedAt: number): number | undefined {
   if (!Number.isFinite(renderedAt)) return undefined
   const rendered = Math.floor(renderedAt / 1000)
   const meta = Number(HISTORY_TIMESTAMP_METAS.map((name) => readMeta(name)).find(Boolean))

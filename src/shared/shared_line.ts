@@ -1,0 +1,240 @@
+// A tab's end of the connection its browser shares (the socket is in a shared worker: worker.ts). It behaves
+// as a line of its own to the tab's registry: state mirrored from the worker, frames of the subscriptions
+// this tab holds, each once. A page that goes (pagehide) leaves; back from the back/forward cache, woken
+// after a freeze, let go by the worker, or facing a silent worker, it joins again and its registry
+// subscribes again and catches up, as after any drop.
+import type { Clock, TimerHandle } from "../cable/clock"
+import type { HistoryAnchor, Line, LineEvents, LineState, StateChange, StopReason } from "../cable/line"
+import type { PageWake } from "../cable/page_lifecycle"
+import { sinceOf } from "../cable/stream_history"
+import { Emitter } from "../events"
+import { debug, debugEnabled } from "../log"
+import { EVICT_AFTER, JOIN_TIMEOUT, PING_INTERVAL, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
+import { pageIdentity, type SharedWorkerSpec } from "./sharing"
+
+const IDLE: LineSnapshot = { state: "idle", extended: false, sessionId: null, rejoiningAfterWake: false }
+
+export class SharedLine implements Line {
+  private readonly events = new Emitter<LineEvents>()
+  private line: LineSnapshot = IDLE
+  private port: MessagePort | null = null
+  /** This tab's app stopped it (`getCable().stop()`, `consumer.disconnect()`): it left, whatever the others do. */
+  private stoppedHere: StopReason | null = null
+  private opened = false
+  private joined = false
+  private lastHeard: number
+  private joinTimer: TimerHandle = null
+  private readonly watchdog: TimerHandle
+  private identity = pageIdentity()
+  private tabs = 1
+  /** It fell back to a socket of the tab's own before its first join: it does nothing more. */
+  private disposed = false
+
+  /** Joins the worker; rejects if it cannot be joined (a script that fails to load, a policy that forbids it). */
+  static join(worker: () => SharedWorkerSpec | string, settings: (worker: SharedWorkerSpec) => SharedSettings, clock: Clock): Promise<SharedLine> {
+    return new Promise((resolve, reject) => {
+      const line = new SharedLine(worker, settings, clock, resolve, reject)
+      line.connect()
+    })
+  }
+
+  private constructor(
+      private readonly worker: () => SharedWorkerSpec | string,
+    private readonly settings: (worker: SharedWorkerSpec) => SharedSettings,
+    private readonly clock: Clock,
+    private firstJoined: ((line: SharedLine) => void) | null,
+    private firstFailed: ((error: unknown) => void) | null,
+  ) {
+    this.lastHeard = clock.now()
+    this.watchdog = clock.every(PING_INTERVAL, () => this.checkWorker())
+    addEventListener("pagehide", () => this.disposed || this.post({ type: "leave" }))
+    addEventListener("pageshow", (event) => event.persisted && this.rejoin("back from the back/forward cache"))
+    // A Turbo visit may render the head of another identity (a sign-in, a sign-out): that tab leaves.
+    addEventListener("turbo:load", () => this.identity != pageIdentity() && this.rejoin("the page's identity changed"))
+  }
+
+  get state(): LineState {
+    return this.stoppedHere ? "stopped" : this.opened ? this.line.state : "idle"
+  }
+  get extended(): boolean {
+    return this.line.extended
+  }
+  get sessionId(): string | null {
+    return this.line.sessionId
+  }
+  get rejoiningAfterWake(): boolean {
+    return this.line.rejoiningAfterWake
+  }
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
+    return this.events.on(name, listener)
+  }
+
+  open(): void {
+    if (this.opened || this.stoppedHere) return
+    this.opened = true
+    this.post({ type: "open" })
+    this.events.emit("tabs", this.tabs)
+  }
+
+  send(command: string): boolean {
+    return this.state == "connected" && this.post({ type: "send", command })
+  }
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    // The worker has no <meta>: the render time goes to it as the server's clock says (stream_history.ts).
+    const since = sinceOf(anchor.renderedAt)
+    const sent = { ...anchor, renderedAt: since === undefined ? -Infinity : since * 1000 }
+    return this.state == "connected" && this.post({ type: "subscribe", identifier, anchor: sent })
+  }
+
+  /** Always told to the worker, so that it lets the subscription go whatever the line's state. */
+  unsubscribe(identifier: string): boolean {
+    const connected = this.state == "connected"
+    this.post({ type: "unsubscribe", identifier })
+    return connected
+  }
+
+  wake(why: PageWake): void {
+    if (this.checkWorker()) this.post({ type: "wake", why })
+  }
+
+  stop(reason: StopReason): void {
+    if (this.stoppedHere) return
+    const previous = this.state
+    this.stoppedHere = reason
+    this.post({ type: "leave" })
+    debug("stopped:", reason, "(this tab left the shared connection)")
+    this.events.emit("state", { state: "stopped", previous, reason })
+    this.events.emit("lost", false)
+  }
+
+  restart(): void {
+    if (this.stoppedHere) {
+      this.stoppedHere = null
+      this.opened = true
+      this.line = { ...IDLE, state: "connecting" }
+      this.events.emit("state", { state: "connecting", previous: "stopped" })
+      return this.connect()
+    }
+    if (this.line.state == "stopped") this.post({ type: "open" })
+  }
+
+  private connect(): void {
+    this.port?.close()
+    this.joined = false
+    const spec = this.worker()
+    if (typeof spec == "string") return this.failed(new Error(spec))
+    let worker: SharedWorker
+    try {
+      worker = new SharedWorker(spec.url, { name: spec.name })
+    } catch (error) {
+      return this.failed(error)
+    }
+    worker.addEventListener("error", () => this.failed(new Error(`the shared worker ${spec.url} failed to load`)))
+    const port = (this.port = worker.port)
+    port.onmessage = ({ data }: MessageEvent<WorkerMessage>) => port == this.port && this.heard(data)
+    port.start()
+    this.identity = pageIdentity()
+    this.post({ type: "join", settings: this.settings(spec) })
+    this.clock.cancel(this.joinTimer)
+    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.joined || this.failed(new Error("the shared worker did not answer")))
+    debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url}, "${spec.name}")`)
+  }
+
+  /** Before the first join, the tab falls back to a socket of its own; after it, it tries again. */
+  private failed(error: unknown): void {
+    if (this.joined) return
+    if (this.firstFailed) {
+      this.dispose()
+      this.firstFailed(error)
+      this.firstFailed = this.firstJoined = null
+      return
+    }
+    debug("the shared worker could not be joined, trying again:", error)
+    this.clock.cancel(this.joinTimer)
+    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.joined || this.connect())
+  }
+
+  private heard(message: WorkerMessage): void {
+    this.lastHeard = this.clock.now()
+    if (this.stoppedHere && message.type != "ping") return
+    switch (message.type) {
+      case "joined":
+        this.joined = true
+        this.clock.cancel(this.joinTimer)
+        debug(`joined: the shared worker holds the socket (${message.tabs} tab(s) share it)`)
+        this.tabs = message.tabs
+        this.events.emit("tabs", message.tabs)
+        this.mirror(message.line)
+        if (this.opened) this.post({ type: "open" })
+        this.firstJoined?.(this)
+        this.firstJoined = this.firstFailed = null
+        return
+      case "line":
+        return this.mirror(message.line, message.reason)
+      case "welcome":
+        return this.events.emit("welcome", { restoredIds: message.restoredIds })
+      case "frame":
+        return this.events.emit("frame", message.frame)
+      case "lost":
+        return this.events.emit("lost", message.willReconnect)
+      case "history":
+        return this.events.emit("history", message.identifier, message.outcome)
+      case "tabs":
+        this.tabs = message.count
+        return this.events.emit("tabs", message.count)
+      case "ping":
+        this.post({ type: "pong" })
+        return
+      case "evicted":
+        return this.rejoin("the shared worker let this tab go")
+      case "log":
+        if (debugEnabled()) console.debug("[turbo-cable worker]", ...message.args)
+    }
+  }
+
+  private mirror(line: LineSnapshot, reason?: StateChange["reason"]): void {
+    const previous = this.state
+    this.line = line
+    if (this.state != previous) this.events.emit("state", { state: this.state, previous, reason })
+  }
+
+  /** Joins again, holding nothing: the registry hears a drop now and subscribes again after the welcome. */
+  private rejoin(why: string): void {
+    if (this.stoppedHere || this.firstFailed || this.disposed) return
+    debug("joining the shared connection again:", why)
+    const previous = this.state
+    const wasWelcomed = previous == "connected"
+    this.line = { ...IDLE, state: this.opened ? "reconnecting" : "idle" }
+    if (this.state != previous) this.events.emit("state", { state: this.state, previous, reason: "closed" })
+    if (wasWelcomed) this.events.emit("lost", true)
+    // The key is read again in connect(): another identity names another worker.
+    this.connect()
+  }
+
+  /** A worker silent too long is gone (it crashed, or the browser ended it): join a new one. True when it is fine. */
+  private checkWorker(): boolean {
+    if (!this.joined || this.stoppedHere || this.disposed || this.clock.now() - this.lastHeard < EVICT_AFTER) return true
+    this.rejoin("the shared worker is silent")
+    return false
+  }
+
+  private post(message: TabMessage): boolean {
+    try {
+      this.port?.postMessage(message)
+      return !!this.port
+    } catch (error) {
+      debug("could not post to the shared worker:", error)
+      return false
+    }
+  }
+
+  private dispose(): void {
+    this.disposed = true
+    this.clock.cancel(this.watchdog)
+    this.clock.cancel(this.joinTimer)
+    this.port?.close()
+    this.port = null
+  }
+}

@@ -1,0 +1,23 @@
+import { addSource, eventually, expect, test } from "./fixtures"
+
+test("spike: two tabs, one connection", async ({ page, context, server }) => {
+  page.on("console", (m) => console.log("A:", m.text()))
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await page.evaluate(() => (window as any).TurboCable.configure({ debug: true }))
+  await addSource(page, server, "shared")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  const second = await context.newPage()
+  second.on("console", (m) => console.log("B:", m.text()))
+  await second.goto(`${server.app}/test/pages/blank.html`)
+  await second.evaluate(() => (window as any).TurboCable.configure({ debug: true }))
+  await addSource(second, server, "shared")
+  await expect(second.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  expect(await server.connections()).toBe(1)
+  await eventually(() => server.subscriptions("shared"), 1)
+  await server.broadcast("shared", `<turbo-stream action="append" target="items"><template><li>one</li></template></turbo-stream>`)
+  await expect(page.locator("#items li")).toHaveText(["one"])
+  await expect(second.locator("#items li")).toHaveText(["one"])
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
+  await second.close()
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+})
