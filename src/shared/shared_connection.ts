@@ -83,7 +83,7 @@ export class SharedConnection {
       case "open":
         return this.open(tab)
       case "send":
-        this.line.send(message.command)
+        if (this.line.send(message.command)) this.whispered(tab, message.command)
         return
       case "subscribe":
         return this.subscribe(tab, message.identifier, message.anchor)
@@ -182,6 +182,15 @@ export class SharedConnection {
       default:
         return this.toHolders(frame.identifier, { type: "frame", frame })
     }
+  }
+
+  /** The server sends a whisper to every connection but the sender's: the other tabs on this one hear it here. */
+  private whispered(from: Tab, command: string): void {
+    if (!command.includes('"whisper"')) return
+    const { command: name, identifier, data } = JSON.parse(command)
+    if (name != "whisper") return
+    const message: WorkerMessage = { type: "frame", frame: { type: "message", identifier, message: data } }
+    for (const tab of this.subscriptions.get(identifier)?.holders ?? []) if (tab != from) tab.post(message)
   }
 
   private answerWaiting(subscription: ServerSubscription, frame: SubscriptionFrame): void {

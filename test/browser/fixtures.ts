@@ -1,30 +1,31 @@
 // Playwright fixtures: a Node Action Cable server per test file, and page helpers that add real
 // <turbo-cable-stream-source> elements with signed stream names.
-import { test as base, expect, type Page, type WebSocket } from "@playwright/test"
+import { test as base, expect, type Page } from "@playwright/test"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import { appendSource } from "../support/sources"
+import { tapWire, type TappedSocket } from "../support/wire_tap"
 
 export { appendStream } from "../support/sources"
 
 export interface Wire {
   sent: Array<Record<string, any>>
   received: Array<Record<string, any>>
-  sockets: WebSocket[]
+  sockets: TappedSocket[]
 }
 
-/** Records every frame on every socket the page opens, parsed. */
+/** Records every frame on every socket the page opens or shares (test/support/wire_tap.ts), parsed. */
 export function recordWire(page: Page): Wire {
   const wire: Wire = { sent: [], received: [], sockets: [] }
-  page.on("websocket", (socket) => {
-    wire.sockets.push(socket)
-    socket.on("framesent", ({ payload }) => wire.sent.push(JSON.parse(String(payload))))
-    socket.on("framereceived", ({ payload }) => {
+  tapWire(page, {
+    opened: (socket) => wire.sockets.push(socket),
+    sent: (payload) => wire.sent.push(JSON.parse(payload)),
+    received: (payload) => {
       try {
-        wire.received.push(JSON.parse(String(payload)))
+        wire.received.push(JSON.parse(payload))
       } catch {
-        wire.received.push({ raw: String(payload) })
+        wire.received.push({ raw: payload })
       }
-    })
+    },
   })
   return wire
 }
