@@ -63,6 +63,8 @@ export default defineConfig(({ mode }) => {
         resolve: {
           alias: [
             { find: "idiomorph", replacement: src("catch_up/idiomorph_from_turbo.ts") },
+            // The socket's code is in the worker file beside this script, loaded only by a tab that cannot share.
+            { find: /^\.\/socket_code$/, replacement: src("shared/socket_beside.ts") },
           ],
         },
         build: {

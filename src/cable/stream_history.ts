@@ -1,17 +1,11 @@
 // The extended protocol's history, for every subscription of the line: each subscribe (and each session
 // restore) asks for what was missed, and what arrives passes through the subscription's positions
 // (stream_positions.ts) before the registry sees it. Loaded with the socket's code only.
-import { readMeta } from "../dom"
 import type { Clock, TimerHandle } from "./clock"
 import type { HistoryAnchor, HistoryOutcome } from "./line"
 import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "./protocol"
 import { FeedPositions } from "./stream_positions"
-
-/**
- * `<meta name="cable-history-timestamp" content="<Unix seconds>">`: when the server rendered the page. Both
- * names @anycable/web reads are read (anycable-client's README writes the `action-cable-` one by hand).
- */
-export const HISTORY_TIMESTAMP_METAS = ["cable-history-timestamp", "action-cable-history-timestamp"] as const
+import { sinceOf } from "./history_since"
 
 interface Feed extends FeedPositions<unknown> {
   /** Its subscribe asked no history: the confirmation says "none". */
@@ -110,14 +104,4 @@ export class StreamHistory {
       }),
     )
   }
-}
-
-/** Unix seconds to ask history from for content rendered at `renderedAt` (ms); none when its age is unknown. */
-export function sinceOf(renderedAt: number): number | undefined {
-  if (!Number.isFinite(renderedAt)) return undefined
-  const rendered = Math.floor(renderedAt / 1000)
-  const meta = Number(HISTORY_TIMESTAMP_METAS.map((name) => readMeta(name)).find(Boolean))
-  // The server's clock says when the page was made (the browser's may be off); content added by script long
-  // after the page (a minute) dates from itself, so that it is not sent again what it already shows.
-  return meta > 0 && meta <= rendered && rendered - meta < 60 ? meta : rendered
 }

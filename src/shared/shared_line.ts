@@ -6,11 +6,24 @@
 import type { Clock, TimerHandle } from "../cable/clock"
 import type { HistoryAnchor, Line, LineEvents, LineState, StateChange, StopReason } from "../cable/line"
 import type { PageWake } from "../cable/page_lifecycle"
-import { sinceOf } from "../cable/stream_history"
+import { sinceOf } from "../cable/history_since"
 import { Emitter } from "../events"
 import { debug, debugEnabled } from "../log"
 import { EVICT_AFTER, JOIN_TIMEOUT, PING_INTERVAL, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
-import { pageIdentity, type SharedWorkerSpec } from "./sharing"
+import { pageIdentity, sharedWorkerFor, type SharedWorkerSpec } from "./sharing"
+import type { TabLineOptions } from "./tab_line"
+
+/** Joins the connection this tab's browser shares; rejects with why it cannot (tab_line.ts then opens a socket of its own). */
+export function joinSharedConnection(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket, here: string): Promise<SharedLine> {
+  return SharedLine.join(
+    () => sharedWorkerFor(options, webSocketClass(), here),
+    ({ cableUrl: url }) => {
+      const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay } = options
+      return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay }
+    },
+    clock,
+  )
+}
 
 const IDLE: LineSnapshot = { state: "idle", extended: false, sessionId: null, rejoiningAfterWake: false }
 

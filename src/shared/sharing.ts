@@ -15,10 +15,6 @@ export const IDENTITY_META = "turbo-cable-identity"
 export const WORKER_META = "turbo-cable-worker"
 export const WORKER_FILE = "turbo-cable-worker.js"
 
-// Read while this script runs: a classic script (the script-tag build) is `document.currentScript` only now,
-// and an ES module is `import.meta.url`. The worker file sits beside either.
-const here = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || import.meta.url
-
 /** A shared worker to join: its script and its name (the sharing key). */
 export interface SharedWorkerSpec {
   url: string
@@ -29,10 +25,12 @@ export interface SharedWorkerSpec {
 
 export type SharingOptions = Pick<CableOptions, "url" | "shareConnection" | "workerUrl" | "extendedProtocol">
 
-/** The worker this tab should join, or why it keeps a socket of its own. */
-export function sharedWorkerFor(options: SharingOptions, webSocketClass: typeof WebSocket): SharedWorkerSpec | string {
-  if (!options.shareConnection || readMeta(SHARE_META) == "false") return "sharing is turned off"
-  if (typeof SharedWorker == "undefined") return "this browser has no SharedWorker"
+/**
+ * The worker this tab should join, or why it keeps a socket of its own. `here`: the URL of turbo-cable's
+ * script, which the worker file sits beside (tab_line.ts reads it while the script runs).
+ */
+export function sharedWorkerFor(options: SharingOptions, webSocketClass: typeof WebSocket, here: string): SharedWorkerSpec | string {
+  if (readMeta(SHARE_META) == "false") return "sharing is turned off"
   if (typeof options.url == "function") return "the cable URL is a function (a token of this tab's)"
   if (!isNative(webSocketClass)) return "the page's WebSocket class is not the browser's"
   if (globalThis.location?.origin == "null") return "the page has an opaque origin"
@@ -40,13 +38,19 @@ export function sharedWorkerFor(options: SharingOptions, webSocketClass: typeof 
   let url: string
   try {
     cableUrl = resolveCableUrl(options.url)
-    url = new URL(options.workerUrl ?? readMeta(WORKER_META) ?? WORKER_FILE, options.workerUrl || readMeta(WORKER_META) ? document.baseURI : here).href
+    url = workerScriptUrl(here, options.workerUrl)
   } catch {
     return "no URL for the cable or the worker"
   }
   if (new URL(url).origin != location.origin) return `the worker script ${url} is of another origin`
   const identity = readMeta(IDENTITY_META) ?? ""
   return { url, cableUrl, name: `turbo-cable v${SHARING_VERSION} ${options.extendedProtocol} ${cableUrl} ${identity}` }
+}
+
+/** The worker script: the option, else `<meta name="turbo-cable-worker">` (both against the page), else beside `here`. */
+export function workerScriptUrl(here: string, workerUrl?: string): string {
+  const configured = workerUrl ?? readMeta(WORKER_META)
+  return new URL(configured ?? WORKER_FILE, configured ? document.baseURI : here).href
 }
 
 /** The identity this page says it is for (changes when a Turbo visit renders another user's head). */

@@ -4,28 +4,31 @@ import type { Clock } from "../cable/clock"
 import type { Line } from "../cable/line"
 import type { LineSettings } from "../cable/socket_line"
 import type { CableOptions } from "../config"
-import { debug } from "../log"
-import { sharedWorkerFor } from "./sharing"
+import { debug, logError } from "../log"
+import { loadSocketLine } from "./socket_code"
 
 export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">
 
+// Read while this script runs: a classic script (the script-tag build) is `document.currentScript` only now,
+// and an ES module is `import.meta.url`. The worker file sits beside either.
+const here = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || import.meta.url
+
 export async function loadTabLine(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket): Promise<Line> {
-  const worker = sharedWorkerFor(options, webSocketClass())
-  if (typeof worker != "string") {
+  if (!options.shareConnection) debug("a socket of this tab's own: sharing is turned off")
+  else if (typeof SharedWorker == "undefined") debug("a socket of this tab's own: this browser has no SharedWorker")
+  else {
     try {
-      const { SharedLine } = await import("./shared_line")
-      return await SharedLine.join(
-        () => sharedWorkerFor(options, webSocketClass()),
-        ({ cableUrl: url }) => {
-          const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay } = options
-          return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay }
-        },
-        clock,
-      )
+      const { joinSharedConnection } = await import("./shared_line")
+      return await joinSharedConnection(options, clock, webSocketClass, here)
     } catch (error) {
-      debug("a socket of this tab's own: the shared connection could not be joined:", error)
+      debug("a socket of this tab's own:", error instanceof Error ? error.message : error)
     }
-  } else debug(`a socket of this tab's own: ${worker}`)
-  const { SocketLine } = await import("../cable/socket_line")
-  return new SocketLine(options, clock, webSocketClass)
+  }
+  try {
+    const SocketLine = await loadSocketLine(here, options.workerUrl)
+    return new SocketLine(options, clock, webSocketClass)
+  } catch (error) {
+    logError("the socket's code could not be loaded", error)
+    throw error
+  }
 }

@@ -1,6 +1,8 @@
 // The shared worker's entry (dist/turbo-cable-worker.js): every tab of an origin that names the same cable
 // URL and identity connects here (sharing.ts names the worker so), and the first tab's settings open the one
 // socket (socket_line.ts, as a tab would run it) that all of them share through SharedConnection.
+// Loaded by a page instead (a classic <script>), it hands the page the socket's code: the script-tag build
+// has none of its own and loads it from here when the tab cannot share (socket_beside.ts).
 import { systemClock } from "../cable/clock"
 import { SocketLine } from "../cable/socket_line"
 import { debugEnabled, setDebug, setDebugSink } from "../log"
@@ -16,7 +18,14 @@ const scope = globalThis as unknown as SharedWorkerScope
 let connection: SharedConnection | null = null
 let tabsSoFar = 0
 
-scope.onconnect = (event) => {
+/** What a page that loads this file gets (the script-tag build's socket, see socket_beside.ts). */
+export interface SocketCode {
+  SocketLine: typeof SocketLine
+  setDebug: typeof setDebug
+}
+
+if (typeof document == "object") (globalThis as { TurboCableSocket?: SocketCode }).TurboCableSocket = { SocketLine, setDebug }
+else scope.onconnect = (event) => {
   const port = event.ports[0]
   let tab: Tab | null = null
   port.onmessage = ({ data }: MessageEvent<TabMessage>) => {
