@@ -2,7 +2,7 @@
 import type { BackoffPolicy } from "./cable/backoff"
 import type { ExtendedProtocolChoice } from "./cable/protocol"
 import type { CableUrl } from "./cable/url"
-import type { CatchUpStrategy } from "./catch_up/policy"
+import type { CatchUpStrategy, HiddenCatchUpMode } from "./catch_up/policy"
 
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
@@ -43,6 +43,12 @@ export interface CableOptions {
   catchUpAttempts: number
   /** A reconnect's refetch waits a random 0 to this many ms: a deploy's thousand pages do not ask for themselves at once. */
   catchUpSpread: number
+  /**
+   * A hidden tab that should refetch its page (a catch-up, a Turbo refresh broadcast): "defer" waits until it is
+   * shown and then refetches once (state `behind` meanwhile; live messages still apply), "now" refetches at once.
+   * `<meta name="turbo-cable-hidden-catch-up" content="defer|now">` overrides it per page.
+   */
+  hiddenCatchUp: HiddenCatchUpMode
   /**
    * Let Turbo's <turbo-stream> find the elements an append repeats by id lookup instead of scanning every
    * child of the target (same result; see streams/duplicate_lookup.ts). Read when the cable starts.
@@ -90,6 +96,8 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials" 
   // /2.7), and the last page is still caught up by ~1.1 s (0.45 + 0.5 + a refetch and morph), under the
   // 1.5 s target.
   catchUpSpread: 500,
+  // People keep many tabs open: after a deploy only the ones they look at should ask for their page.
+  hiddenCatchUp: "defer",
   fastDuplicateRemoval: true,
   extendedProtocol: "prefer",
   socketIdHeader: "X-Socket-ID",

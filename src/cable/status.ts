@@ -6,6 +6,7 @@ import type { DropReason, LineState, StateChange as LineChange, StopReason } fro
 /** Where the page stands with what happened while it was away (only while the line is connected). */
 export type CatchUpState =
   | "none" // nothing to catch up since the line was welcomed, or the catch-up gave up
+  | "behind" // the tab is hidden: it missed something and catches up when it is shown (`hiddenCatchUp: "defer"`)
   | "catching-up" // the page is being refetched: it may still miss what happened while away
   | "caught-up" // the page was refetched after a reconnect: nothing missed is missing
 

@@ -20,7 +20,7 @@ const REFETCH_TIMEOUT = 10_000
 /** What a catch-up needs of the page's cable. */
 export interface CatchUpParts {
   /** The page's state: the line's is read (a server shedding load is asked again while it is connected), the catch-up's is set. */
-  status: Pick<PageStatus, "line" | "catchUpChanged">
+  status: Pick<PageStatus, "line" | "catchUp" | "catchUpChanged">
   /** True when every feed with sources has an answer: a refetch now misses nothing. */
   registry: Pick<Registry, "answered">
   /** Live messages wait while the page catches up, then apply in order. */
@@ -64,7 +64,7 @@ export class CatchUp {
    * starts, or while one runs, make one more, not many.
    */
   request(reason: CatchUpReason, at: number = this.clock.now()): void {
-    if (pageStrategy(this.parts.settings().strategy) == "none") return debug("catch-up skipped: strategy none")
+    if (pageStrategy(this.parts.settings().strategy) == "none") return this.notBehind("catch-up skipped: strategy none")
     if (!this.requested) {
       this.requested = { reason, at }
       // Feeds that never answer must not keep the page stale: catch up anyway after settleTimeout.
@@ -92,7 +92,7 @@ export class CatchUp {
     const { settings, renderer, status } = this.parts
     const strategy = pageStrategy(settings().strategy)
     const strategyName = typeof strategy == "function" ? "custom" : strategy
-    if (!dispatch(CatchUpEvent.before, { detail: { reason, strategy: strategyName }, cancelable: true })) return debug("catch-up canceled by the app")
+    if (!dispatch(CatchUpEvent.before, { detail: { reason, strategy: strategyName }, cancelable: true })) return this.notBehind("catch-up canceled by the app")
     const started = this.clock.now()
     debug("catching up:", reason, strategyName)
     renderer.pause()
@@ -113,6 +113,13 @@ export class CatchUp {
       debug("catch-up failed:", error)
       dispatch(CatchUpEvent.failed, { detail: { reason, error: error instanceof Error ? error.message : String(error) } })
     }
+  }
+
+  /** A tab shown again (hidden_catch_up.ts) is `behind` until its catch-up runs; one that will not run leaves it `none`. */
+  private notBehind(why: string): void {
+    const { status } = this.parts
+    if (status.catchUp == "behind") status.catchUpChanged("none")
+    debug(why)
   }
 
   private async refetchAndMorph(): Promise<void> {

@@ -10,6 +10,7 @@ import type { Emitter } from "../events"
 import { logError } from "../log"
 import type { StreamRenderer } from "../streams/stream_renderer"
 import type { CatchUp } from "./catch_up"
+import { HiddenCatchUp } from "./hidden_catch_up"
 import { HistoryCatchUp } from "./history_catch_up"
 import type { TurboMorph } from "./morph"
 import { CatchUpEvent, catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./policy"
@@ -22,7 +23,7 @@ export interface PageCatchUpParts {
   events: Emitter<RegistryEvents>
   status: PageStatus
   renderer: StreamRenderer
-  turbo: () => TurboMorph & { session?: { refresh?(url: string): void } }
+  turbo: () => TurboMorph & { session?: { refresh?(url: string): void; recentRequests?: { has(id: string): boolean } } }
   document: Document | null
   options: CableOptions
   clock: Clock
@@ -32,11 +33,25 @@ export class PageCatchUp {
   private refetch: Promise<CatchUp> | null = null
   /** A request made in the same task as one not yet handed over (a restored session confirms many feeds at once) joins it. */
   private requestInFlight = false
+  /** The catch-up is that of a tab just shown again: it is alone, not one of a herd dropped together. */
+  private shown = false
   private readonly scrolls: ScrollTracker
+  /** A hidden tab's catch-up waits until it is shown (none without a document). */
+  private readonly hidden: HiddenCatchUp | null
 
   constructor(private readonly parts: PageCatchUpParts) {
     const { line, events, status, options, clock, document } = parts
     this.scrolls = new ScrollTracker(document)
+    this.hidden = document
+      ? new HiddenCatchUp({
+          document,
+          mode: () => options.hiddenCatchUp,
+          strategy: () => options.catchUp,
+          status,
+          ownRequest: (id) => parts.turbo().session?.recentRequests?.has(id) ?? false,
+          catchUp: (reason) => this.requestNow(reason, true),
+        })
+      : null
     const byHistory = new HistoryCatchUp({
       refetch: (reason) => this.request(reason),
       caughtUp: (reason, duration) => {
@@ -64,8 +79,13 @@ export class PageCatchUp {
     })
   }
 
-  /** Refetches and morphs the page (or as the strategy says), once every feed has answered. */
+  /** Refetches and morphs the page (or as the strategy says), once every feed has answered; a hidden tab when shown. */
   request(reason: CatchUpReason): void {
+    if (!this.hidden?.defers(reason)) this.requestNow(reason)
+  }
+
+  private requestNow(reason: CatchUpReason, shown = false): void {
+    this.shown = shown
     if (this.requestInFlight) return
     this.refetch ??= this.load()
     const at = this.parts.clock.now()
@@ -102,8 +122,8 @@ export class PageCatchUp {
         maxAttempts: options.catchUpAttempts,
         settleTimeout: 2 * options.confirmTimeout,
         // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
-        // sleep or freeze is alone, and waits for nothing.
-        spread: line.rejoiningAfterWake ? 0 : options.catchUpSpread,
+        // sleep or freeze, or a tab shown again, is alone, and waits for nothing.
+        spread: line.rejoiningAfterWake || this.shown ? 0 : options.catchUpSpread,
       }),
     })
   }

@@ -20,11 +20,24 @@ export const CatchUpEvent = {
 export const STRATEGY_META = "turbo-cable-catch-up"
 /** `<meta name="turbo-cable-catch-up-on-connect" content="true">`: catch up on every first confirmation. */
 export const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
+export const HIDDEN_META = "turbo-cable-hidden-catch-up"
+
+/** What a hidden tab does when it should refetch its page: wait until it is shown ("defer"), or refetch at once ("now"). */
+export type HiddenCatchUpMode = "defer" | "now"
 
 /** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
 export function pageStrategy(configured: CatchUpStrategy, doc?: Document): CatchUpStrategy {
   const meta = readMeta(STRATEGY_META, doc)
   return meta == "morph" || meta == "refresh" || meta == "none" ? meta : configured
+}
+
+/**
+ * Whether a page refetch waits until the tab is shown: the tab is hidden and its mode is "defer"
+ * (`<meta name="turbo-cable-hidden-catch-up" content="defer|now">` wins over configuration).
+ */
+export function waitsUntilShown(configured: HiddenCatchUpMode, doc: Document): boolean {
+  const meta = readMeta(HIDDEN_META, doc)
+  return doc.visibilityState == "hidden" && (meta == "now" || meta == "defer" ? meta : configured) == "defer"
 }
 
 export interface Confirmation {

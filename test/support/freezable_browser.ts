@@ -15,7 +15,10 @@ import { chromium, type Browser, type CDPSession, type Page } from "@playwright/
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "./chromium"
 
 export interface FreezableBrowser {
+  /** A new tab in the browser's window: the tab that was in front goes to the background. */
   newPage(): Promise<Page>
+  /** A new tab in a window of its own: no other tab hides it, nor does it hide one. */
+  newWindow(): Promise<Page>
   close(): Promise<void>
 }
 
@@ -73,6 +76,13 @@ export async function launchFreezableBrowser(): Promise<FreezableBrowser> {
   const context = browser.contexts()[0]
   return {
     newPage: () => context.newPage(),
+    async newWindow() {
+      const cdp = await browser!.newBrowserCDPSession()
+      const opened = context.waitForEvent("page")
+      await cdp.send("Target.createTarget", { url: "about:blank", newWindow: true })
+      await cdp.detach()
+      return opened
+    },
     async close() {
       // Disconnects only (Playwright did not launch it).
       await browser!.close().catch(() => {})
