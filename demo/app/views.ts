@@ -1,6 +1,7 @@
 // Every page and partial of the demo. Partials are what the pages render on GET and what the server
 // broadcasts, so a page rendered now and a page kept live by the socket show the same markup.
 
+import { createHash } from "node:crypto"
 import { PROTOCOL } from "../server/cable_server"
 import { cssString, html, type SafeHtml } from "./html"
 import { ROOMS, type Room } from "./rooms"
@@ -107,7 +108,9 @@ ${body}
 function scripts(mode: Mode): SafeHtml {
   // data-turbo-track: switching between the two builds is a full page load, never a Turbo visit.
   return mode === "esm"
-    ? html`<script type="module" src="/demo/client/esm.ts" data-turbo-track="reload"></script>`
+    ? // Vite serves the ES modules from src/: the worker file is not beside them, so the page says where it is.
+      html`<meta name="turbo-cable-worker" content="/dist/turbo-cable-worker.js">
+<script type="module" src="/demo/client/esm.ts" data-turbo-track="reload"></script>`
     : html`<script src="/dist/turbo-cable.min.js" data-turbo-track="reload"></script>
 <script src="/assets/chat.js" defer data-turbo-track="reload"></script>`
 }
@@ -132,7 +135,9 @@ export interface RoomPageData {
 export function roomPage(data: RoomPageData): SafeHtml {
   const { mode, user, room } = data
   const other: Mode = mode === "esm" ? "script" : "esm"
+  // Tabs of one browser share one connection only when they are for the same user (an opaque digest).
   const head = html`<meta name="action-cable-url" content="${PROTOCOL.defaultPath}">
+<meta name="turbo-cable-identity" content="${identityOf(user)}">
 <meta name="cable-history-timestamp" content="${String(data.readAt)}">
 <meta name="turbo-refresh-method" content="morph">
 <meta name="turbo-refresh-scroll" content="preserve">
@@ -237,4 +242,9 @@ export function errorPage({ status, title, detail, posted }: ErrorPageData): Saf
   <p>${posted ? "Nothing was saved. " : ""}<a href="/">Back to the chat</a></p>
 </main>`,
   })
+}
+
+/** An opaque digest of the signed-in user, for <meta name="turbo-cable-identity">. */
+function identityOf(user: string): string {
+  return createHash("sha256").update(`turbo-cable demo user ${user}`).digest("hex").slice(0, 20)
 }

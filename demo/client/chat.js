@@ -10,6 +10,7 @@ const STATUS_LABELS = {
   disconnected: "offline, retrying…",
   reconnecting: "reconnecting…",
   "caught-up": "caught up",
+  behind: "behind: catches up when shown",
   stopped: "refused: sign in again",
 }
 // Re-sent this often while typing; the server forgets a typist after 4 s of silence.
@@ -28,7 +29,10 @@ function paintStatus() {
   if (!status) return
   const state = document.documentElement.getAttribute("data-turbo-cable-state") || "idle"
   status.dataset.state = state
-  status.textContent = STATUS_LABELS[state] || state
+  // Open a second tab: the badge says they share one connection (turbo-cable's shared worker).
+  const tabs = Number(document.documentElement.getAttribute("data-turbo-cable-tabs") || 1)
+  const label = STATUS_LABELS[state] || state
+  status.textContent = tabs > 1 && state !== "stopped" ? `${label} · ${tabs} tabs, 1 connection` : label
   const details = [lastReason && `last drop: ${lastReason}`, lastCaughtUp && `caught up at ${lastCaughtUp.toLocaleTimeString()}`]
   status.title = details.filter(Boolean).join("; ")
 }
@@ -37,6 +41,7 @@ document.addEventListener("turbo-cable:state", (event) => {
   if (event.detail && event.detail.reason) lastReason = event.detail.reason
   paintStatus()
 })
+document.addEventListener("turbo-cable:tabs", paintStatus)
 document.addEventListener("turbo-cable:caught-up", () => {
   lastCaughtUp = new Date()
   paintStatus()

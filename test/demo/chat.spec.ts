@@ -1,12 +1,13 @@
 // The demo chat as two people use it: two browser contexts, two signed-in users, one room.
 import { expect, expectLive, messages, roomUrl, say, test, uniqueName } from "./fixtures"
 import { appendSource } from "../support/sources"
+import { tapWire } from "../support/wire_tap"
 
 test("signing in with a name opens a live room page: three streams, one socket", async ({ browser, demo }) => {
   const context = await browser.newContext()
   const page = await context.newPage()
   const sockets: string[] = []
-  page.on("websocket", (socket) => sockets.push(socket.url()))
+  tapWire(page, { opened: (socket) => sockets.push(socket.url()), sent() {}, received() {} })
   await page.goto(roomUrl(demo))
   await expect(page).toHaveURL(/\/session\/new/)
   const name = uniqueName("Ada")
