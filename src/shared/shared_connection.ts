@@ -36,8 +36,6 @@ class ServerSubscription {
   retireOnConfirm = false
 }
 
-/** With no tab left, the line stays open this long for one to come (a reload, a navigation) before it closes. */
-export const LAST_TAB_GRACE = 2_000
 
 export class SharedConnection {
   private readonly tabs = new Set<Tab>()
@@ -45,7 +43,6 @@ export class SharedConnection {
   /** When an unsubscribe went out: a subscribe right behind it could overtake it on a threaded server (see registry.ts). */
   private readonly unsubscribedAt = new Map<string, number>()
   private readonly pinger: TimerHandle
-  private closer: TimerHandle = null
 
   constructor(
     private readonly line: Line,
@@ -65,7 +62,6 @@ export class SharedConnection {
   }
 
   join(tab: Tab): void {
-    this.clock.cancel(this.closer)
     this.tabs.add(tab)
     debug(`${tab.name} joined (${this.tabs.size} tab(s))`)
     tab.post({ type: "joined", line: this.snapshot(), tabs: this.tabs.size })
@@ -101,7 +97,8 @@ export class SharedConnection {
     for (const identifier of [...tab.holds]) this.unsubscribe(tab, identifier)
     debug(`${tab.name} left (${this.tabs.size} tab(s))`)
     this.announceTabs()
-    if (this.tabs.size == 0) this.closer = this.clock.after(LAST_TAB_GRACE, () => this.tabs.size == 0 && this.close())
+    // No tab left: nothing may keep a socket open for no page (a page that unloads opens none, and keeps none).
+    if (this.tabs.size == 0) this.close()
   }
 
   private open(tab: Tab): void {
@@ -271,7 +268,7 @@ export class SharedConnection {
     }
   }
 
-  /** No tab came back: the socket closes, and the next tab to open starts a new one. */
+  /** The socket closes, and the next tab to open starts a new one. */
   private close(): void {
     debug("no tab left: closing the shared connection")
     this.line.stop("page unloading")
@@ -280,6 +277,5 @@ export class SharedConnection {
   /** For tests and the worker's end. */
   dispose(): void {
     this.clock.cancel(this.pinger)
-    this.clock.cancel(this.closer)
   }
 }
