@@ -105,11 +105,13 @@ export class SharedConnection {
   }
 
   private open(tab: Tab): void {
+    // A tab that opened already heard every welcome since: another would make its registry subscribe everything again.
+    const openedBefore = tab.opened
     tab.opened = true
     if (this.line.state == "stopped") this.line.restart()
     else this.line.open()
     tab.post({ type: "line", line: this.snapshot() })
-    if (this.line.state == "connected") tab.post({ type: "welcome", restoredIds: [] })
+    if (this.line.state == "connected" && !openedBefore) tab.post({ type: "welcome", restoredIds: [] })
   }
 
   private subscribe(tab: Tab, identifier: string, anchor: Parameters<Line["subscribe"]>[1]): void {
