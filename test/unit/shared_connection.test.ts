@@ -212,12 +212,45 @@ describe("SharedConnection: subscriptions", () => {
     expect(b.heard).toEqual(["confirm x"])
   })
 
+  it("drops a subscribe held back behind an unsubscribe when a new connection forgets the subscription meanwhile", () => {
+    const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    a.unsubscribe("x")
+    line.drop()
+    b.subscribe("x") // sent before the tab heard of the drop
+    line.welcome()
+    b.subscribe("x")
+    line.confirm("x")
+    clock.advance(UNSUBSCRIBE_DELAY)
+    expect(wire()).toEqual(["unsubscribe x", "subscribe x"])
+  })
+
   it("sends a tab's second subscribe, its registry's retry, again to the server", () => {
     const [a, b] = openTabs(2)
     a.subscribe("x")
     b.subscribe("x")
     a.subscribe("x")
     expect(wire()).toEqual(["subscribe x", "subscribe x"])
+  })
+
+  it("sends the retries of the tab whose subscribe went out, not those of every tab waiting with it", () => {
+    const [a, b] = openTabs(2)
+    a.subscribe("x")
+    b.subscribe("x")
+    a.subscribe("x")
+    b.subscribe("x")
+    expect(wire()).toEqual(["subscribe x", "subscribe x"])
+  })
+
+  it("sends the retries of another waiting tab once the tab whose subscribe went out has left", () => {
+    const [a, b] = openTabs(2)
+    a.subscribe("x")
+    b.subscribe("x")
+    a.leave()
+    b.subscribe("x")
+    expect(wire()).toEqual(["subscribe x", "subscribe x"])
+    line.confirm("x")
+    expect(b.heard).toEqual(["confirm x"])
   })
 
   it("gives a rejection to the tabs waiting for the answer only, and they hold the subscription no more", () => {
