@@ -34,6 +34,8 @@ class ServerSubscription {
   readonly waiting = new Set<Tab>()
   /** Its last holder left while the subscribe was in flight: unsubscribe once confirmed. */
   retireOnConfirm = false
+  /** The tab whose subscribe went out: its registry's retries reach the server, the other waiting tabs' would repeat them. */
+  asker: Tab | null = null
 }
 
 
@@ -102,11 +104,13 @@ export class SharedConnection {
   }
 
   private open(tab: Tab): void {
+    // A tab that opened already heard every welcome since: another would make its registry subscribe everything again.
+    const openedBefore = tab.opened
     tab.opened = true
     if (this.line.state == "stopped") this.line.restart()
     else this.line.open()
     tab.post({ type: "line", line: this.snapshot() })
-    if (this.line.state == "connected") tab.post({ type: "welcome", restoredIds: [] })
+    if (this.line.state == "connected" && !openedBefore) tab.post({ type: "welcome", restoredIds: [] })
   }
 
   private subscribe(tab: Tab, identifier: string, anchor: Parameters<Line["subscribe"]>[1]): void {
@@ -121,22 +125,27 @@ export class SharedConnection {
       if (this.line.extended) tab.post({ type: "history", identifier, outcome: "none" })
       return
     }
-    // A second subscribe from a tab already waiting is its registry's retry: the server is asked again.
-    const retry = subscription.waiting.has(tab)
+    // A second subscribe from a tab already waiting is its registry's retry: the server is asked again, once for all
+    // the tabs waiting (each registry retries on its own timer), so by the asker's retries while it waits.
+    const asker = subscription.asker
+    const retry = subscription.waiting.has(tab) && (tab == asker || !asker || !subscription.waiting.has(asker))
     subscription.waiting.add(tab)
     if (subscription.phase == "pending" && !retry) return
     const unsubscribedAt = this.unsubscribedAt.get(identifier)
     const wait = unsubscribedAt === undefined ? 0 : unsubscribedAt + this.unsubscribeDelay() - this.clock.now()
     if (wait > 0) {
       subscription.phase = "idle"
-      this.clock.after(wait, () => subscription.phase == "idle" && subscription.waiting.size && this.send(identifier, subscription, anchor))
+      // A welcome in the meantime forgets the subscription: the tabs subscribe again, and this one must not go.
+      this.clock.after(wait, () => this.subscriptions.get(identifier) == subscription && subscription.phase == "idle" && subscription.waiting.size && this.send(identifier, subscription, tab, anchor))
       return
     }
-    this.send(identifier, subscription, anchor)
+    this.send(identifier, subscription, tab, anchor)
   }
 
-  private send(identifier: string, subscription: ServerSubscription, anchor: Parameters<Line["subscribe"]>[1]): void {
-    if (this.line.subscribe(identifier, anchor)) subscription.phase = "pending"
+  private send(identifier: string, subscription: ServerSubscription, tab: Tab, anchor: Parameters<Line["subscribe"]>[1]): void {
+    if (!this.line.subscribe(identifier, anchor)) return
+    subscription.phase = "pending"
+    subscription.asker = tab
   }
 
   private unsubscribe(tab: Tab, identifier: string): void {
