@@ -16,7 +16,7 @@ import type { TabLineOptions } from "./tab_line"
 /** Joins the connection this tab's browser shares; rejects with why it cannot (tab_line.ts then opens a socket of its own). */
 export function joinSharedConnection(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket, here: string): Promise<SharedLine> {
   return SharedLine.join(
-    () => sharedWorkerFor(options, webSocketClass(), here),
+    (decided) => sharedWorkerFor(options, webSocketClass(), here, decided),
     ({ cableUrl: url }) => {
       const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay } = options
       return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay }
@@ -34,6 +34,9 @@ export class SharedLine implements Line {
   /** This tab's app stopped it (`getCable().stop()`, `consumer.disconnect()`): it left, whatever the others do. */
   private stoppedHere: StopReason | null = null
   private opened = false
+  /** The worker welcomed this tab since it last joined or lost the line: only then is it connected. */
+  private welcomed = false
+  private everWelcomed = false
   private joined = false
   private lastHeard: number
   private joinTimer: TimerHandle = null
@@ -44,7 +47,7 @@ export class SharedLine implements Line {
   private disposed = false
 
   /** Joins the worker; rejects if it cannot be joined (a script that fails to load, a policy that forbids it). */
-  static join(worker: () => SharedWorkerSpec | string, settings: (worker: SharedWorkerSpec) => SharedSettings, clock: Clock): Promise<SharedLine> {
+  static join(worker: (decided: boolean) => SharedWorkerSpec | string, settings: (worker: SharedWorkerSpec) => SharedSettings, clock: Clock): Promise<SharedLine> {
     return new Promise((resolve, reject) => {
       const line = new SharedLine(worker, settings, clock, resolve, reject)
       line.connect()
@@ -52,7 +55,7 @@ export class SharedLine implements Line {
   }
 
   private constructor(
-      private readonly worker: () => SharedWorkerSpec | string,
+      private readonly worker: (decided: boolean) => SharedWorkerSpec | string,
     private readonly settings: (worker: SharedWorkerSpec) => SharedSettings,
     private readonly clock: Clock,
     private firstJoined: ((line: SharedLine) => void) | null,
@@ -67,7 +70,11 @@ export class SharedLine implements Line {
   }
 
   get state(): LineState {
-    return this.stoppedHere ? "stopped" : this.opened ? this.line.state : "idle"
+    if (this.stoppedHere) return "stopped"
+    if (!this.opened) return "idle"
+    // Connected for this tab once its welcome came (its registry subscribes then), as a socket of its own is.
+    if (this.line.state == "connected" && !this.welcomed) return this.everWelcomed ? "reconnecting" : "connecting"
+    return this.line.state
   }
   get extended(): boolean {
     return this.line.extended
@@ -85,7 +92,7 @@ export class SharedLine implements Line {
 
   open(): void {
     if (this.opened || this.stoppedHere) return
-    this.opened = true
+    this.update(() => (this.opened = true))
     this.post({ type: "open" })
     this.events.emit("tabs", this.tabs)
   }
@@ -114,29 +121,40 @@ export class SharedLine implements Line {
 
   stop(reason: StopReason): void {
     if (this.stoppedHere) return
-    const previous = this.state
-    this.stoppedHere = reason
     this.post({ type: "leave" })
     debug("stopped:", reason, "(this tab left the shared connection)")
-    this.events.emit("state", { state: "stopped", previous, reason })
+    this.update(() => {
+      this.stoppedHere = reason
+      this.welcomed = false
+    }, reason)
     this.events.emit("lost", false)
   }
 
   restart(): void {
     if (this.stoppedHere) {
-      this.stoppedHere = null
-      this.opened = true
-      this.line = { ...IDLE, state: "connecting" }
-      this.events.emit("state", { state: "connecting", previous: "stopped" })
+      this.update(() => {
+        this.stoppedHere = null
+        this.opened = true
+        this.line = { ...IDLE, state: "connecting" }
+      })
       return this.connect()
     }
     if (this.line.state == "stopped") this.post({ type: "open" })
   }
 
+  /** Applies a change to what the state is made of, and announces the state if it changed. */
+  private update(change: () => void, reason?: StateChange["reason"]): void {
+    const previous = this.state
+    change()
+    if (this.state != previous) this.events.emit("state", { state: this.state, previous, reason })
+  }
+
   private connect(): void {
+    // The worker lets go of what the old port held (it may be the same worker: a rejoin).
+    this.post({ type: "leave" })
     this.port?.close()
     this.joined = false
-    const spec = this.worker()
+    const spec = this.worker(!this.firstJoined)
     if (typeof spec == "string") return this.failed(new Error(spec))
     let worker: SharedWorker
     try {
@@ -179,18 +197,20 @@ export class SharedLine implements Line {
         debug(`joined: the shared worker holds the socket (${message.tabs} tab(s) share it)`)
         this.tabs = message.tabs
         this.events.emit("tabs", message.tabs)
-        this.mirror(message.line)
+        this.update(() => (this.line = message.line))
         if (this.opened) this.post({ type: "open" })
         this.firstJoined?.(this)
         this.firstJoined = this.firstFailed = null
         return
       case "line":
-        return this.mirror(message.line, message.reason)
+        return this.update(() => (this.line = message.line), message.reason)
       case "welcome":
+        this.update(() => (this.welcomed = this.everWelcomed = true))
         return this.events.emit("welcome", { restoredIds: message.restoredIds })
       case "frame":
         return this.events.emit("frame", message.frame)
       case "lost":
+        this.update(() => (this.welcomed = false))
         return this.events.emit("lost", message.willReconnect)
       case "history":
         return this.events.emit("history", message.identifier, message.outcome)
@@ -207,20 +227,15 @@ export class SharedLine implements Line {
     }
   }
 
-  private mirror(line: LineSnapshot, reason?: StateChange["reason"]): void {
-    const previous = this.state
-    this.line = line
-    if (this.state != previous) this.events.emit("state", { state: this.state, previous, reason })
-  }
-
   /** Joins again, holding nothing: the registry hears a drop now and subscribes again after the welcome. */
   private rejoin(why: string): void {
     if (this.stoppedHere || this.firstFailed || this.disposed) return
     debug("joining the shared connection again:", why)
-    const previous = this.state
-    const wasWelcomed = previous == "connected"
-    this.line = { ...IDLE, state: this.opened ? "reconnecting" : "idle" }
-    if (this.state != previous) this.events.emit("state", { state: this.state, previous, reason: "closed" })
+    const wasWelcomed = this.welcomed
+    this.update(() => {
+      this.welcomed = false
+      this.line = { ...IDLE, state: this.opened ? "reconnecting" : "idle" }
+    }, "closed")
     if (wasWelcomed) this.events.emit("lost", true)
     // The key is read again in connect(): another identity names another worker.
     this.connect()

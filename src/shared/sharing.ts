@@ -27,13 +27,16 @@ export type SharingOptions = Pick<CableOptions, "url" | "shareConnection" | "wor
 
 /**
  * The worker this tab should join, or why it keeps a socket of its own. `here`: the URL of turbo-cable's
- * script, which the worker file sits beside (tab_line.ts reads it while the script runs).
+ * script, which the worker file sits beside (tab_line.ts reads it while the script runs). `decided`: the tab
+ * shares already and joins again (the page may have wrapped WebSocket since): only the key is read anew.
  */
-export function sharedWorkerFor(options: SharingOptions, webSocketClass: typeof WebSocket, here: string): SharedWorkerSpec | string {
-  if (readMeta(SHARE_META) == "false") return "sharing is turned off"
-  if (typeof options.url == "function") return "the cable URL is a function (a token of this tab's)"
-  if (!isNative(webSocketClass)) return "the page's WebSocket class is not the browser's"
-  if (globalThis.location?.origin == "null") return "the page has an opaque origin"
+export function sharedWorkerFor(options: SharingOptions, webSocketClass: typeof WebSocket, here: string, decided = false): SharedWorkerSpec | string {
+  if (!decided) {
+    if (readMeta(SHARE_META) == "false") return "sharing is turned off"
+    if (typeof options.url == "function") return "the cable URL is a function (a token of this tab's)"
+    if (!isNative(webSocketClass)) return "the page's WebSocket class is not the browser's"
+    if (globalThis.location?.origin == "null") return "the page has an opaque origin"
+  }
   let cableUrl: string
   let url: string
   try {

@@ -21,3 +21,14 @@ test("spike: two tabs, one connection", async ({ page, context, server }) => {
   await second.close()
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
 })
+
+test("spike: the second tab's state is connected", async ({ page, context, server }) => {
+  await page.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(page, server, "state")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  const second = await context.newPage()
+  await second.goto(`${server.app}/test/pages/blank.html`)
+  await addSource(second, server, "state")
+  await expect(second.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
+  await expect(second.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+})

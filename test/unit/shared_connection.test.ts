@@ -2,7 +2,7 @@
 // server), tabs as inboxes of what the worker posted them, and the fake clock.
 import { beforeEach, describe, expect, it } from "vitest"
 import { EVICT_AFTER, PING_INTERVAL, type TabMessage, type WorkerMessage } from "../../src/shared/messages"
-import { LAST_TAB_GRACE, SharedConnection, Tab } from "../../src/shared/shared_connection"
+import { SharedConnection, Tab } from "../../src/shared/shared_connection"
 import { FakeClock } from "../support/fake_clock"
 import { FakeLine } from "../support/fake_line"
 
@@ -177,8 +177,8 @@ describe("SharedConnection: subscriptions", () => {
     expect(wire()).toEqual(["unsubscribe x"])
   })
 
-  it("unsubscribes once confirmed, never before, when the last tab leaves while the subscribe is in flight", () => {
-    const [a] = openTabs(1)
+  it("unsubscribes once confirmed, never before, when the last tab holding it leaves while the subscribe is in flight", () => {
+    const [a] = openTabs(2)
     a.subscribe("x")
     a.leave()
     expect(wire()).toEqual(["subscribe x"])
@@ -399,28 +399,17 @@ describe("SharedConnection: tabs", () => {
     expect(wire()).toEqual([])
   })
 
-  it("closes the line LAST_TAB_GRACE after the last tab left", () => {
-    const [a] = openTabs(1)
+  it("closes the line as soon as the last tab left: no socket stays open for no page", () => {
+    const [a, b] = openTabs(2)
     a.leave()
-    clock.advance(LAST_TAB_GRACE - 1)
     expect(line.state).toBe("connected")
-    clock.advance(1)
+    b.leave()
     expect(line.state).toBe("stopped")
-  })
-
-  it("keeps the line open when a tab joins within LAST_TAB_GRACE of the last one leaving", () => {
-    const [a] = openTabs(1)
-    a.leave()
-    clock.advance(LAST_TAB_GRACE - 1)
-    new TestTab("next").join()
-    clock.advance(LAST_TAB_GRACE)
-    expect(line.state).toBe("connected")
   })
 
   it("starts the line again when a tab opens it once closed", () => {
     const [a] = openTabs(1)
     a.leave()
-    clock.advance(LAST_TAB_GRACE)
     const b = new TestTab("next").join().open()
     expect(line.state).toBe("connecting")
     line.welcome()
