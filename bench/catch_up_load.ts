@@ -2,9 +2,10 @@
 //
 //   npm run build && npx tsx bench/catch_up_load.ts [--herd] [--herd-drop] [--big-page] [--pages=50] [--runs=N]
 //
-// herd:     N pages (tabs of one headless Chromium) on a list each; the app server stops, one item per list
-//           is written, it starts again; the page requests reaching the server per 100 ms after it listens,
-//           and from listening to each page showing its item. turbo-cable (catchUpSpread 500, and 0) beside
+// herd:     N pages (tabs of one headless Chromium, each with a socket of its own, as N users would have) on
+//           a list each; the app server stops, one item per list is written, it starts again; the page
+//           requests reaching the server per 100 ms after it listens, and from listening to each page showing
+//           its item. turbo-cable (catchUpSpread 500, and 0) beside
 //           turbo-rails with the refresh workaround users post (on a reconnect, Turbo.session.refresh with
 //           morph): both refetch, only the timing differs.
 // herd-drop: the same, but every socket is dropped while the server keeps listening (a proxy restart, a
@@ -18,7 +19,7 @@ import type { Browser, Page } from "@playwright/test"
 import { launchBrowser, NAME_SHIM } from "./support/browser"
 import { buildPageBundles } from "./support/bundles"
 import { startNodeServer, type NodeServer } from "../test/support/node_server"
-import { BenchWeb } from "./support/web"
+import { BenchWeb, OWN_SOCKET_HEAD } from "./support/web"
 import { quantile, sortedCopy } from "./support/stats"
 import { REFRESH_WORKAROUND } from "./support/turbo_rails_refresh"
 
@@ -84,7 +85,8 @@ async function herd(browser: Browser, server: NodeServer, web: BenchWeb, pages: 
         for (let i = 0; i < pages; i++) {
           const list = newList("herd")
           const page = await context.newPage()
-          await page.goto(web.liveUrl(client.page, list, { head: client.head }))
+          // A page per user: turbo-cable's tabs of one context would otherwise share one connection.
+          await page.goto(web.liveUrl(client.page, list, { head: client.head + OWN_SOCKET_HEAD }))
           opened.push({ page, list })
         }
         for (const { page } of opened) await page.locator("turbo-cable-stream-source[connected]").waitFor({ state: "attached", timeout: 30_000 })

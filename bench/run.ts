@@ -16,6 +16,7 @@ import { latency } from "./scenarios/latency"
 import { manyStreams } from "./scenarios/many_streams"
 import { reconnect } from "./scenarios/reconnect"
 import { size } from "./scenarios/size"
+import { tabs } from "./scenarios/tabs"
 import { SCENARIO_IDS, settingsFor, type Bench, type ScenarioId, type ScenarioResult } from "./support/bench"
 import { launchBrowser } from "./support/browser"
 import { BENCH_ROOT, buildPageBundles, OUT_DIR } from "./support/bundles"
@@ -34,6 +35,7 @@ const SCENARIOS: Record<ScenarioId, (bench: Bench) => Promise<ScenarioResult>> =
   churn,
   reconnect,
   history,
+  tabs,
 }
 
 /** Nothing may keep the run going past this: the machine is shared. */

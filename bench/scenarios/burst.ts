@@ -15,7 +15,7 @@ const MESSAGE =
   `</template></turbo-stream>`
 const BURST_TIMEOUT_MS = 60_000
 
-interface BurstOutcome {
+export interface BurstOutcome {
   mainThreadMs: number
   wallMs: number
   received: number
@@ -54,21 +54,32 @@ async function burstOnce(bench: Bench, page: PageId, count: number, during?: (op
     await open.page.goto(bench.web.pageUrl(page, { sources: [signed] }))
     await waitConnected(open.page, 1)
     await sleep(300) // load-time work (Turbo Drive's start, idle callbacks) out of the way
-    await open.page.evaluate(watchBurst, { count, timeout: BURST_TIMEOUT_MS })
-    const clock = await pageClock(open.page)
-    await heapAfterGc(open.cdp)
-    const stop = await during?.(open)
-    const before = await taskDuration(open.cdp)
-    const sentAt = clock.toPage(performance.now())
-    await bench.server.post("/broadcast", { stream, message: MESSAGE, count })
-    const { end, received, inOrder } = await open.page.evaluate(() => window.__burst!)
-    const after = await taskDuration(open.cdp)
-    await stop?.()
-    return { mainThreadMs: after - before, wallMs: end - sentAt, received, inOrder }
+    return await burstIn(bench, open, stream, count, during)
   } finally {
     await open.close()
     await bench.server.waitForNoConnections()
   }
+}
+
+/** `count` appends broadcast back to back to `stream`, which the page of `open` (connected, settled) shows in #items. */
+export async function burstIn(
+  bench: Bench,
+  open: BenchPage,
+  stream: string,
+  count: number,
+  during?: (open: BenchPage) => Promise<() => Promise<void>>,
+): Promise<BurstOutcome> {
+  await open.page.evaluate(watchBurst, { count, timeout: BURST_TIMEOUT_MS })
+  const clock = await pageClock(open.page)
+  await heapAfterGc(open.cdp)
+  const stop = await during?.(open)
+  const before = await taskDuration(open.cdp)
+  const sentAt = clock.toPage(performance.now())
+  await bench.server.post("/broadcast", { stream, message: MESSAGE, count })
+  const { end, received, inOrder } = await open.page.evaluate(() => window.__burst!)
+  const after = await taskDuration(open.cdp)
+  await stop?.()
+  return { mainThreadMs: after - before, wallMs: end - sentAt, received, inOrder }
 }
 
 export async function burst(bench: Bench): Promise<ScenarioResult> {

@@ -10,7 +10,7 @@ import { recordLifecycle, type ProbeEvent } from "../support/probe"
 import { Rows } from "../support/results"
 import { quantile, sortedCopy } from "../support/stats"
 import { REFRESH_WORKAROUND } from "../support/turbo_rails_refresh"
-import { BenchWeb } from "../support/web"
+import { BenchWeb, OWN_SOCKET_HEAD } from "../support/web"
 import { startNodeServer, type NodeServer } from "../../test/support/node_server"
 
 type Protocol = "ext" | "plain"
@@ -180,7 +180,9 @@ interface HerdOutcome {
 
 /**
  * `herdPages` pages (tabs of one context, as bench/catch_up_load.ts's herd), a list each; the app port closes
- * (every socket dropped), an item is written per list while it is down, it listens again.
+ * (every socket dropped), an item is written per list while it is down, it listens again. The pages stand for
+ * as many users: turbo-cable's tabs of one context would share one connection, so each keeps a socket of its
+ * own (OWN_SOCKET_HEAD; recordSeen's wrapped WebSocket would keep them apart too, but only by accident).
  */
 async function herdOnce(bench: Bench, browser: Browser, web: BenchWeb, server: NodeServer, variant: Variant): Promise<HerdOutcome> {
   const { herdPages, downMs, catchUpTimeoutMs } = bench.settings.history
@@ -196,7 +198,7 @@ async function herdOnce(bench: Bench, browser: Browser, web: BenchWeb, server: N
         ...(await Promise.all(
           batch.map(async (list) => {
             const page = await context.newPage()
-            await page.goto(web.liveUrl(variant.page, list, { head: variant.head }))
+            await page.goto(web.liveUrl(variant.page, list, { head: (variant.head ?? "") + OWN_SOCKET_HEAD }))
             return { page, list }
           }),
         )),
@@ -364,6 +366,8 @@ export async function history(bench: Bench): Promise<ScenarioResult> {
         `seen: ${[...strategies].join("; ") || "none"}.`,
       `*Deploy herd*: ${settings.herdPages} pages, a list each, as tabs of one browser context per client (what ` +
         `bench/catch_up_load.ts does for its herd; 50 separate contexts are too heavy for this machine's cores), ` +
+        `each turbo-cable page with \`<meta name="turbo-cable-share-connection" content="false">\` so that it ` +
+        `stands for a user of its own rather than sharing its context's one connection, ` +
         `POST /stop (the app port closed, every socket dropped), one item per list written while it is down, ` +
         `${settings.downMs / 1000} s down, POST /start. The broker (history, sessions) stays in the server's ` +
         `memory across /stop and /start: the state \`BROKER_FILE\` keeps across a process restart. A real process ` +

@@ -2,6 +2,7 @@
 // each broadcast stamped with the page's clock (mapped from its own); the page subtracts the stamp
 // from the moment the element is inserted.
 import { setTimeout as sleep } from "node:timers/promises"
+import type { Page } from "@playwright/test"
 import { clientOrder } from "../clients"
 import type { Bench, ScenarioResult } from "../support/bench"
 import { openPage, pageClock, until, waitConnected } from "../support/browser"
@@ -48,6 +49,34 @@ async function sendPaced(bench: Bench, stream: string, count: number, interval: 
   return requestTimes
 }
 
+export interface LatencyOutcome {
+  p50: number
+  p99: number
+  max: number
+  missing: number
+  /** The broadcast requests' own times, ascending. */
+  requestTimes: number[]
+  clockError: number
+}
+
+/** `perSecond` broadcasts a second for `seconds` s to `stream`, which `page` (connected) shows in #items. */
+export async function latencyIn(bench: Bench, page: Page, stream: string, perSecond: number, seconds: number): Promise<LatencyOutcome> {
+  await page.evaluate(watchLatency)
+  const clock = await pageClock(page)
+  const count = perSecond * seconds
+  const requestTimes = sortedCopy(await sendPaced(bench, stream, count, 1000 / perSecond, () => clock.toPage(performance.now()).toFixed(3)))
+  await until(async () => (await page.evaluate(() => window.__latencies!.length)) >= count, SETTLE_MS, "every message").catch(() => {})
+  const sorted = sortedCopy(await page.evaluate(() => window.__latencies!))
+  return {
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted[sorted.length - 1],
+    missing: count - sorted.length,
+    requestTimes,
+    clockError: clock.error,
+  }
+}
+
 export async function latency(bench: Bench): Promise<ScenarioResult> {
   const { perSecond, seconds } = bench.settings.latency
   const rows = new Rows(`Latency: ${perSecond} messages/s for ${seconds} s, broadcast to DOM`)
@@ -60,23 +89,15 @@ export async function latency(bench: Bench): Promise<ScenarioResult> {
         await open.page.goto(bench.web.pageUrl(client, { sources: [signed] }))
         await waitConnected(open.page, 1)
         await sleep(300)
-        await open.page.evaluate(watchLatency)
-        const clock = await pageClock(open.page)
+        const { p50, p99, max, missing, requestTimes, clockError } = await latencyIn(bench, open.page, stream, perSecond, seconds)
         const count = perSecond * seconds
-        const requestTimes = sortedCopy(await sendPaced(bench, stream, count, 1000 / perSecond, () => clock.toPage(performance.now()).toFixed(3)))
-        await until(async () => (await open.page.evaluate(() => window.__latencies!.length)) >= count, SETTLE_MS, "every message").catch(() => {})
-        const latencies = await open.page.evaluate(() => window.__latencies!)
-        const missing = count - latencies.length
-        const sorted = sortedCopy(latencies)
-        const p50 = quantile(sorted, 0.5)
-        const p99 = quantile(sorted, 0.99)
         bench.log(
-          `latency run ${run + 1} ${client}: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${sorted[sorted.length - 1]?.toFixed(1)} ms, ` +
-            `missing ${missing}; broadcast requests p50 ${quantile(requestTimes, 0.5).toFixed(2)} ms, clock error ≤ ${clock.error.toFixed(2)} ms`,
+          `latency run ${run + 1} ${client}: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max?.toFixed(1)} ms, ` +
+            `missing ${missing}; broadcast requests p50 ${quantile(requestTimes, 0.5).toFixed(2)} ms, clock error ≤ ${clockError.toFixed(2)} ms`,
         )
         rows.add("p50", "ms", client, run, p50, { ratios: ["floor", "turbo-rails"] })
         rows.add("p99", "ms", client, run, p99, { ratios: ["floor", "turbo-rails"] })
-        rows.add("max", "ms", client, run, sorted[sorted.length - 1])
+        rows.add("max", "ms", client, run, max)
         rows.add(`all ${count} arrived`, "ok", client, run, missing == 0 ? 1 : 0)
       } finally {
         await open.close()

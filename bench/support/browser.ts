@@ -1,5 +1,6 @@
-// Debian's Chromium through Playwright (never a downloaded browser), one fresh context per page, and the
-// CDP calls the scenarios share: metrics, garbage collection, and the page's clock.
+// Debian's Chromium through Playwright (never a downloaded browser), one fresh context per page (or several
+// tabs of one, for the tabs scenario), and the CDP calls the scenarios share: metrics, garbage collection,
+// and the page's clock.
 import { setTimeout as sleep } from "node:timers/promises"
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test"
 
@@ -27,6 +28,15 @@ export async function openPage(browser: Browser, init: InitScript[] = []): Promi
   const context = await browser.newContext()
   await context.addInitScript({ content: NAME_SHIM })
   for (const { fn, arg } of init) await context.addInitScript(fn, arg)
+  const tab = await openTab(context)
+  return { ...tab, close: () => context.close().catch(() => {}) }
+}
+
+/**
+ * Another page of `context`, as openPage's (a second tab of the same browser profile: turbo-cable's tabs of
+ * one context share a connection); close() closes this page only.
+ */
+export async function openTab(context: BrowserContext): Promise<BenchPage> {
   const page = await context.newPage()
   page.on("pageerror", (error) => process.stderr.write(`[page error] ${error.message}\n`))
   const cdp = await context.newCDPSession(page)
@@ -36,7 +46,7 @@ export async function openPage(browser: Browser, init: InitScript[] = []): Promi
     context,
     cdp,
     close: async () => {
-      await context.close().catch(() => {})
+      await page.close().catch(() => {})
     },
   }
 }

@@ -24,7 +24,11 @@ declare global {
   }
 }
 
-/** Records socket lifecycles, `connected` and state attributes, inserted elements and page freezes. */
+/**
+ * Records socket lifecycles, `connected` and state attributes, inserted elements and page freezes. Its
+ * WebSocket is not the browser's class, so a turbo-cable page under it keeps a socket of its own rather than
+ * sharing its context's connection (src/shared/sharing.ts): the socket it records is the page's.
+ */
 export function recordLifecycle(): void {
   const events: ProbeEvent[] = (window.__probe = [])
   const record = (kind: ProbeEvent["kind"], detail?: string) => events.push({ at: performance.now(), kind, detail })

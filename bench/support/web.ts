@@ -42,6 +42,13 @@ export interface LiveRequest {
   list: string
 }
 
+/**
+ * Head markup that keeps turbo-cable's tab on a socket of its own instead of the connection its browser
+ * context's tabs share (other clients ignore it): for pages that stand for separate users, and for the
+ * "own socket" side of the tabs scenario.
+ */
+export const OWN_SOCKET_HEAD = `<meta name="turbo-cable-share-connection" content="false">`
+
 /** Catch-up meta for the live pages: turbo-cable refetches and morphs after a reconnect (others ignore it). */
 const LIVE_HEAD = `<meta name="turbo-cable-catch-up" content="morph">`
 
