@@ -38,7 +38,6 @@ class ServerSubscription {
   asker: Tab | null = null
 }
 
-
 export class SharedConnection {
   private readonly tabs = new Set<Tab>()
   private readonly subscriptions = new Map<string, ServerSubscription>()

@@ -1,34 +1,135 @@
-import { addSource, eventually, expect, test } from "./fixtures"
+// Many tabs, one connection, as Chromium's tabs of one profile (a Playwright context) see it: one socket at the
+// server, every guarantee per tab, and what keeps a tab apart (another identity, a URL function, sharing off).
+// The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
+import type { BrowserContext, Page } from "@playwright/test"
+import { addSource, appendStream, eventually, expect, test } from "./fixtures"
 
-test("spike: two tabs, one connection", async ({ page, context, server }) => {
-  page.on("console", (m) => console.log("A:", m.text()))
-  await page.goto(`${server.app}/test/pages/blank.html`)
-  await page.evaluate(() => (window as any).TurboCable.configure({ debug: true }))
-  await addSource(page, server, "shared")
-  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
-  const second = await context.newPage()
-  second.on("console", (m) => console.log("B:", m.text()))
-  await second.goto(`${server.app}/test/pages/blank.html`)
-  await second.evaluate(() => (window as any).TurboCable.configure({ debug: true }))
-  await addSource(second, server, "shared")
-  await expect(second.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
-  expect(await server.connections()).toBe(1)
-  await eventually(() => server.subscriptions("shared"), 1)
-  await server.broadcast("shared", `<turbo-stream action="append" target="items"><template><li>one</li></template></turbo-stream>`)
-  await expect(page.locator("#items li")).toHaveText(["one"])
-  await expect(second.locator("#items li")).toHaveText(["one"])
-  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
-  await second.close()
-  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
+const tabs = (page: Page) => page.locator("html").getAttribute("data-turbo-cable-tabs")
+
+async function openTab(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage()
+  await page.goto(url)
+  return page
+}
+
+// The server counts connections of every test in this file: the last test's context must have gone.
+test.beforeEach(async ({ server }) => {
+  await server.waitForNoConnections()
 })
 
-test("spike: the second tab's state is connected", async ({ page, context, server }) => {
-  await page.goto(`${server.app}/test/pages/blank.html`)
-  await addSource(page, server, "state")
-  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
-  const second = await context.newPage()
-  await second.goto(`${server.app}/test/pages/blank.html`)
-  await addSource(second, server, "state")
-  await expect(second.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
-  await expect(second.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+test("tabs of one profile share one connection; each gets its own streams, the shared one once in each", async ({ page, context, server }) => {
+  const blank = `${server.app}/test/pages/blank.html`
+  await page.goto(blank)
+  const pages = [page, ...(await Promise.all([1, 2, 3, 4].map(() => openTab(context, blank))))]
+  for (const [index, tab] of pages.entries()) {
+    await addSource(tab, server, `own-${index}`)
+    await addSource(tab, server, "everyone")
+  }
+  for (const tab of pages) await live(tab, 2)
+  expect(await server.connections()).toBe(1)
+  await eventually(() => server.subscriptions("everyone"), 1)
+  for (const tab of pages) await expect(tab.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "5")
+
+  await server.broadcast("everyone", appendStream("items", "all_1", "to everyone"))
+  for (const index of pages.keys()) await server.broadcast(`own-${index}`, appendStream("items", `own_${index}`, `to tab ${index}`))
+  for (const [index, tab] of pages.entries()) {
+    await expect(tab.locator("#items li")).toHaveText(["to everyone", `to tab ${index}`])
+    await expect(tab.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  }
+  for (const tab of pages) await tab.close()
+})
+
+test("the tab that opened the connection closes, then the next: the others go on, each write once", async ({ page, context, server }) => {
+  const blank = `${server.app}/test/pages/blank.html`
+  await page.goto(blank)
+  const [second, third] = [await openTab(context, blank), await openTab(context, blank)]
+  for (const tab of [page, second, third]) await addSource(tab, server, "closing")
+  for (const tab of [page, second, third]) await live(tab)
+
+  await page.close()
+  await server.broadcast("closing", appendStream("items", "w1", "after the first closed"))
+  await second.close()
+  await server.broadcast("closing", appendStream("items", "w2", "after the second closed"))
+  await expect(third.locator("#items li")).toHaveText(["after the first closed", "after the second closed"], { timeout: 2_000 })
+  await expect(third.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+  expect(await server.connections()).toBe(1)
+  await third.close()
+})
+
+test("a frozen tab does not hold the others back, and gets what it missed when it resumes", async ({ page, context, server }) => {
+  const blank = `${server.app}/test/pages/blank.html`
+  await page.goto(blank)
+  const other = await openTab(context, blank)
+  for (const tab of [page, other]) await addSource(tab, server, "frozen")
+  for (const tab of [page, other]) await live(tab)
+  const cdp = await context.newCDPSession(page)
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
+
+  await server.broadcast("frozen", appendStream("items", "f1", "while the first tab was frozen"))
+  await expect(other.locator("#items li")).toHaveText(["while the first tab was frozen"], { timeout: 2_000 })
+  await cdp.send("Page.setWebLifecycleState", { state: "active" })
+  await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
+  await server.broadcast("frozen", appendStream("items", "f2", "after it resumed"))
+  for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it resumed"])
+})
+
+test("a tab that stops its cable leaves the shared connection alone; restarted, it joins again", async ({ page, context, server }) => {
+  const blank = `${server.app}/test/pages/blank.html`
+  await page.goto(blank)
+  const other = await openTab(context, blank)
+  for (const tab of [page, other]) await addSource(tab, server, "stopping")
+  for (const tab of [page, other]) await live(tab)
+
+  await page.evaluate(() => (window as any).TurboCable.getCable().stop())
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
+  await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+  await server.broadcast("stopping", appendStream("items", "s1", "while one tab was stopped"))
+  await expect(other.locator("#items li")).toHaveText(["while one tab was stopped"])
+  await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  expect(await page.locator("#items li").count()).toBe(0)
+
+  await page.evaluate(() => (window as any).TurboCable.getCable().restart())
+  await live(page)
+  await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
+  expect(await server.connections()).toBe(1)
+})
+
+test("tabs of different identities never share, and a tab whose identity changes on a Turbo visit leaves", async ({ page, context, server }) => {
+  const alice = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alice)
+  const other = await openTab(context, alice)
+  for (const tab of [page, other]) await addSource(tab, server, "identity")
+  for (const tab of [page, other]) await live(tab)
+  expect(await tabs(page)).toBe("2")
+  expect(await server.connections()).toBe(1)
+
+  // A sign-in as another user in one tab: the next page says so in its head.
+  await other.evaluate((url) => (window as any).Turbo.visit(url), `${server.app}/test/pages/identity-bob.html`)
+  await expect(other.locator('meta[name="turbo-cable-identity"]')).toHaveAttribute("content", "digest-of-bob")
+  await addSource(other, server, "identity")
+  await live(other)
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+  await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
+  await eventually(() => server.connections(), 2)
+  await server.broadcast("identity", appendStream("items", "i1", "to both identities"))
+  for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["to both identities"])
+})
+
+test("a tab with a URL function or with sharing off keeps a socket of its own", async ({ page, context, server }) => {
+  const blank = `${server.app}/test/pages/blank.html`
+  await page.goto(blank)
+  await addSource(page, server, "apart")
+  await live(page)
+  const withFunction = await openTab(context, blank)
+  await withFunction.evaluate(() => (window as any).TurboCable.configure({ url: () => "/cable?via=function" }))
+  await addSource(withFunction, server, "apart")
+  const sharingOff = await openTab(context, blank)
+  await sharingOff.evaluate(() => (window as any).TurboCable.configure({ shareConnection: false }))
+  await addSource(sharingOff, server, "apart")
+  for (const tab of [withFunction, sharingOff]) await live(tab)
+  await eventually(() => server.connections(), 3)
+  expect(await tabs(page)).toBe("1")
+  await server.broadcast("apart", appendStream("items", "a1", "to every socket"))
+  for (const tab of [page, withFunction, sharingOff]) await expect(tab.locator("#items li")).toHaveText(["to every socket"])
 })
