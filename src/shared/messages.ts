@@ -28,6 +28,7 @@ export type TabMessage =
   | { type: "wake"; why: PageWake }
   | { type: "leave" } // the page is going (pagehide), stopped by its app, or now for another identity
   | { type: "pong" }
+  | { type: "probe" } // the tab heard nothing for a while: is the worker there? (answered with a ping)
 
 export type WorkerMessage =
   | { type: "joined"; line: LineSnapshot; tabs: number }
@@ -41,8 +42,15 @@ export type WorkerMessage =
   | { type: "evicted" } // the tab was silent too long (frozen, crashed): it holds nothing here any more
   | { type: "log"; args: string[] } // the worker's debug lines, for tabs that log
 
-/** The worker pings every tab this often; a tab silent for EVICT_AFTER is let go, a worker silent as long is replaced. */
-export const PING_INTERVAL = 5_000
+/** The worker pings every tab this often; a tab silent for EVICT_AFTER (frozen, crashed) is let go. */
+export const PING_INTERVAL = 1_000
 export const EVICT_AFTER = 30_000
+/**
+ * A tab that heard nothing from its worker this long probes it, and one that does not answer within
+ * PROBE_TIMEOUT is gone (the browser ended it, or its process crashed): the tab starts a new one. A tab just
+ * resumed from a freeze has its answer at once, from the pings queued for it.
+ */
+export const WORKER_SILENT_AFTER = 2_000
+export const PROBE_TIMEOUT = 500
 /** A tab's first join waits this long for the worker (it may have to load) before the tab opens a socket of its own. */
 export const JOIN_TIMEOUT = 3_000

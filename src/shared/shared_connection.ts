@@ -90,6 +90,8 @@ export class SharedConnection {
         return this.line.wake(message.why)
       case "leave":
         return this.leave(tab)
+      case "probe":
+        return tab.post({ type: "ping" })
     }
   }
 

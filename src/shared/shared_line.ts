@@ -9,7 +9,7 @@ import type { PageWake } from "../cable/page_lifecycle"
 import { sinceOf } from "../cable/history_since"
 import { Emitter } from "../events"
 import { debug, debugEnabled } from "../log"
-import { EVICT_AFTER, JOIN_TIMEOUT, PING_INTERVAL, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
+import { JOIN_TIMEOUT, PROBE_TIMEOUT, WORKER_SILENT_AFTER, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
 import { pageIdentity, sharedWorkerFor, type SharedWorkerSpec } from "./sharing"
 import type { TabLineOptions } from "./tab_line"
 
@@ -39,6 +39,8 @@ export class SharedLine implements Line {
   private everWelcomed = false
   private joined = false
   private lastHeard: number
+  /** When the tab last probed a silent worker; null when none is outstanding. */
+  private probedAt: number | null = null
   private joinTimer: TimerHandle = null
   private readonly watchdog: TimerHandle
   private identity = pageIdentity()
@@ -62,7 +64,7 @@ export class SharedLine implements Line {
     private firstFailed: ((error: unknown) => void) | null,
   ) {
     this.lastHeard = clock.now()
-    this.watchdog = clock.every(PING_INTERVAL, () => this.checkWorker())
+    this.watchdog = clock.every(PROBE_TIMEOUT, () => this.checkWorker())
     addEventListener("pagehide", () => this.disposed || this.post({ type: "leave" }))
     addEventListener("pageshow", (event) => event.persisted && this.rejoin("back from the back/forward cache"))
     // A Turbo visit may render the head of another identity (a sign-in, a sign-out): that tab leaves.
@@ -243,8 +245,16 @@ export class SharedLine implements Line {
 
   /** A worker silent too long is gone (it crashed, or the browser ended it): join a new one. True when it is fine. */
   private checkWorker(): boolean {
-    if (!this.joined || this.stoppedHere || this.disposed || this.clock.now() - this.lastHeard < EVICT_AFTER) return true
-    this.rejoin("the shared worker is silent")
+    const now = this.clock.now()
+    if (!this.joined || this.stoppedHere || this.disposed || now - this.lastHeard < WORKER_SILENT_AFTER) return true
+    if (this.probedAt === null || this.probedAt < this.lastHeard) {
+      this.probedAt = now
+      this.post({ type: "probe" })
+      return true
+    }
+    if (now - this.probedAt < PROBE_TIMEOUT) return true
+    this.probedAt = null
+    this.rejoin("the shared worker does not answer")
     return false
   }
 

@@ -133,3 +133,31 @@ test("a tab with a URL function or with sharing off keeps a socket of its own", 
   await server.broadcast("apart", appendStream("items", "a1", "to every socket"))
   for (const tab of [page, withFunction, sharingOff]) await expect(tab.locator("#items li")).toHaveText(["to every socket"])
 })
+
+/** Ends the context's shared worker as the browser would (its process gone): `close()` inside it, over CDP. */
+async function endSharedWorker(context: BrowserContext): Promise<void> {
+  const cdp = await context.browser()!.newBrowserCDPSession()
+  const { targetInfos } = (await cdp.send("Target.getTargets")) as any
+  const worker = targetInfos.find((info: any) => info.type == "shared_worker")
+  const { sessionId } = (await cdp.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false } as any)) as any
+  const message = JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression: "close()" } })
+  await cdp.send("Target.sendMessageToTarget" as any, { sessionId, message })
+  await cdp.detach()
+}
+
+test("the worker ends: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
+  const list = `orphaned-${Date.now()}`
+  const url = `${server.app}/test/live/${list}`
+  await page.goto(url)
+  const other = await openTab(context, url)
+  for (const tab of [page, other]) await live(tab)
+
+  await endSharedWorker(context)
+  await eventually(() => server.connections(), 0)
+  const endedAt = Date.now()
+  await server.post("/items", { list, text: "after the worker ended" })
+  for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["after the worker ended"], { timeout: 10_000 })
+  console.log(`worker ended: its write shown in both tabs ${Date.now() - endedAt} ms later`)
+  await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
+  expect(await server.connections()).toBe(1)
+})
