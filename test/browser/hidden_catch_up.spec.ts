@@ -85,7 +85,7 @@ async function restartWithMissedWrite(server: NodeServer, list: string, text: st
 test("after a deploy, hidden tabs ask for their page only when shown, once, current within 1 s; a visible tab catches up at once", async ({ server }) => {
   const list = newList()
   const visible = await openTab(server, list)
-  const hidden = [await openTab(server, list), await openTab(server, list)]
+  const hidden = [await openTab(server, list), await openTab(server, list), await openTab(server, list), await openTab(server, list)]
   for (const tab of hidden) await sendToBackground(tab.page)
   expect(await visible.page.evaluate(() => document.visibilityState)).toBe("visible")
 
@@ -93,28 +93,30 @@ test("after a deploy, hidden tabs ask for their page only when shown, once, curr
   await expect.poll(() => visible.items(), { timeout: 10_000 }).toEqual(["written while down"])
   await expect.poll(() => visible.state()).toBe("caught-up")
   expect(visible.pageRequests).toBe(1)
+  // The five tabs share one connection (the shared worker's).
+  expect(await server.connections()).toBe(1)
 
   for (const tab of hidden) await expect.poll(() => tab.state(), { timeout: 10_000 }).toBe("behind")
   // Live messages still apply in a hidden tab: only the refetch waits.
   await server.post("/items", { list, text: "live while hidden" })
   for (const tab of hidden) await expect.poll(() => tab.items()).toEqual(["live while hidden"])
   await noRequestWindow(hidden[0])
-  expect(hidden.map((tab) => tab.pageRequests)).toEqual([0, 0])
+  expect(hidden.map((tab) => tab.pageRequests)).toEqual([0, 0, 0, 0])
 
-  await bringBack(hidden[0].page)
-  await expect.poll(() => hidden[0].items()).toEqual(["written while down", "live while hidden"])
-  await expect.poll(() => hidden[0].state()).toBe("caught-up")
-  await expectCurrentWithinASecond(hidden[0])
-  // The other stays behind until it is shown in turn.
-  expect(hidden[1].pageRequests).toBe(0)
-  expect(await hidden[1].state()).toBe("behind")
-  await bringBack(hidden[1].page)
-  await expect.poll(() => hidden[1].state()).toBe("caught-up")
-  expect(await hidden[1].items()).toEqual(["written while down", "live while hidden"])
-  await expectCurrentWithinASecond(hidden[1])
+  for (const [index, tab] of hidden.entries()) {
+    await bringBack(tab.page)
+    await expect.poll(() => tab.items()).toEqual(["written while down", "live while hidden"])
+    await expect.poll(() => tab.state()).toBe("caught-up")
+    await expectCurrentWithinASecond(tab)
+    // The others stay behind until each is shown in turn.
+    for (const other of hidden.slice(index + 1)) {
+      expect(other.pageRequests).toBe(0)
+      expect(await other.state()).toBe("behind")
+    }
+  }
 
   await noRequestWindow(hidden[0])
-  expect(hidden.map((tab) => tab.pageRequests)).toEqual([1, 1])
+  expect(hidden.map((tab) => tab.pageRequests)).toEqual([1, 1, 1, 1])
   expect(visible.pageRequests).toBe(1)
 })
 
