@@ -46,6 +46,18 @@ function esm(entry: string, dir: string, file: string, bare: string[], minify: b
   }
 }
 
+/** A classic script (no module): the script-tag build, and the shared worker's file. */
+function classicScript(entry: string, dir: string, name: string, file: string): UserConfig["build"] {
+  return {
+    outDir: dir,
+    emptyOutDir: false,
+    target: "es2020",
+    minify: true,
+    sourcemap: true,
+    lib: { entry, formats: ["iife"], name, fileName: () => file },
+  }
+}
+
 export default defineConfig(({ mode }) => {
   const dist = resolve(import.meta.dirname, "dist")
   switch (mode) {
@@ -57,7 +69,7 @@ export default defineConfig(({ mode }) => {
       return esm(src("actioncable.ts"), resolve(dist, "importmap"), "actioncable.js", [], true, true)
     case "script":
       return {
-        // A classic script has no import.meta: shared/sharing.ts finds the worker beside document.currentScript.
+        // A classic script has no import.meta: shared/tab_line.ts finds the worker beside document.currentScript.
         define: { "import.meta.url": "undefined" },
         // Turbo is inside this build and brings idiomorph with it (see src/catch_up/idiomorph_from_turbo.ts).
         resolve: {
@@ -67,26 +79,10 @@ export default defineConfig(({ mode }) => {
             { find: /^\.\/socket_code$/, replacement: src("shared/socket_beside.ts") },
           ],
         },
-        build: {
-          outDir: dist,
-          emptyOutDir: false,
-          target: "es2020",
-          minify: true,
-          sourcemap: true,
-          lib: { entry: src("script.ts"), formats: ["iife"], name: "TurboCableBundle", fileName: () => "turbo-cable.min.js" },
-        },
+        build: classicScript(src("script.ts"), dist, "TurboCableBundle", "turbo-cable.min.js"),
       }
     case "worker":
-      return {
-        build: {
-          outDir: dist,
-          emptyOutDir: false,
-          target: "es2020",
-          minify: true,
-          sourcemap: true,
-          lib: { entry: src("shared/worker.ts"), formats: ["iife"], name: "TurboCableWorker", fileName: () => "turbo-cable-worker.js" },
-        },
-      }
+      return { build: classicScript(src("shared/worker.ts"), dist, "TurboCableWorker", "turbo-cable-worker.js") }
     default:
       return esm(MAIN_ENTRY, dist, "turbo-cable.js", RUNTIME_DEPENDENCIES, false)
   }
