@@ -85,8 +85,12 @@ export class SharedLine implements Line {
 
   open(): void {
     if (this.opened || this.stoppedHere) return
+    const previous = this.state
     this.opened = true
     this.post({ type: "open" })
+    // A tab that joined a line another tab had opened is connected from here on, and the worker's answer to
+    // this open repeats that state: no later message would tell the page.
+    if (this.state != previous) this.events.emit("state", { state: this.state, previous })
     this.events.emit("tabs", this.tabs)
   }
 
