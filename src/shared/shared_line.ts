@@ -57,7 +57,7 @@ export class SharedLine implements Line {
   }
 
   private constructor(
-      private readonly worker: (decided: boolean) => SharedWorkerSpec | string,
+    private readonly worker: (decided: boolean) => SharedWorkerSpec | string,
     private readonly settings: (worker: SharedWorkerSpec) => SharedSettings,
     private readonly clock: Clock,
     private firstJoined: ((line: SharedLine) => void) | null,

@@ -12,7 +12,14 @@ export interface EngineOptions {
   engine: EngineName
 }
 
-export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server: NodeServer }>({
+/** Pages of the one browser profile, opened and closed by a test (shared_connection specs). */
+export interface Tabs {
+  /** Opens `url` in a new window of the browser's profile and starts its recorder (record()). */
+  open(url: string): Promise<EnginePage>
+  close(page: EnginePage): Promise<void>
+}
+
+export const test = base.extend<{ tabs: Tabs }, EngineOptions & { web: EngineBrowser; server: NodeServer }>({
   engine: ["chromium", { option: true, scope: "worker" }],
   web: [
     async ({ engine }, use) => {
@@ -30,6 +37,26 @@ export const test = base.extend<{}, EngineOptions & { web: EngineBrowser; server
     },
     { scope: "worker" },
   ],
+  tabs: async ({ web, server }, use) => {
+    // The first page may still show a page of this server (an earlier test), which would share the connection too.
+    await web.page.goto("about:blank")
+    await server.waitForNoConnections()
+    const opened = new Set<EnginePage>()
+    await use({
+      async open(url) {
+        const page = await web.newPage()
+        opened.add(page)
+        await page.goto(url)
+        await record(page)
+        return page
+      },
+      async close(page) {
+        opened.delete(page)
+        await page.close()
+      },
+    })
+    for (const page of opened) await page.close().catch(() => {})
+  },
 })
 
 export { expect }
@@ -94,6 +121,42 @@ export async function watch(page: EnginePage): Promise<void> {
     } as typeof WebSocket
   })
 }
+
+/**
+ * Watches a page without touching its WebSocket (watch() wraps it, which keeps a tab from sharing): each
+ * `turbo-cable:state` and `turbo-cable:tabs`, when each list item first appeared (Date.now()) and how many
+ * times an item of that text was added (a stream applied twice adds it twice, even where Turbo then removes
+ * the older copy of an id).
+ */
+export async function record(page: EnginePage): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any
+    if (w.__recorded) return
+    const recorded = (w.__recorded = { states: [] as string[], tabs: [] as number[], seen: {} as Record<string, number>, added: {} as Record<string, number> })
+    document.addEventListener("turbo-cable:state", (event) => recorded.states.push((event as CustomEvent).detail.state))
+    document.addEventListener("turbo-cable:tabs", (event) => recorded.tabs.push((event as CustomEvent).detail.tabs))
+    new MutationObserver((mutations) => {
+      const now = Date.now()
+      for (const mutation of mutations) {
+        for (const node of mutation.addedNodes) {
+          if (!(node instanceof Element)) continue
+          for (const li of node.matches("li") ? [node] : node.querySelectorAll("li")) {
+            const text = (li.textContent || "").trim()
+            recorded.seen[text] ??= now
+            recorded.added[text] = (recorded.added[text] ?? 0) + 1
+          }
+        }
+      }
+    }).observe(document, { childList: true, subtree: true })
+  })
+}
+
+/** What record() saw: the states and tab counts announced, in order, when each item first appeared and how often. */
+export const recorded = (page: EnginePage): Promise<{ states: string[]; tabs: number[]; seen: Record<string, number>; added: Record<string, number> }> =>
+  page.evaluate(() => (window as any).__recorded)
+/** `<html data-turbo-cable-tabs>`: how many tabs share the page's connection. */
+export const tabCount = (page: EnginePage): Promise<string | null> =>
+  page.evaluate(() => document.documentElement.getAttribute("data-turbo-cable-tabs"))
 
 export interface Wire {
   sockets: string[]

@@ -16,12 +16,19 @@ export interface EnginePage {
   reload(): Promise<void>
   back(): Promise<void>
   forward(): Promise<void>
+  /** Closes the page as a user closes its window (pagehide runs); the browser's first page is never closed. */
+  close(): Promise<void>
 }
 
 export interface EngineBrowser {
   readonly engine: EngineName
-  /** The one page of this browser (one test at a time uses it). */
+  /** The first page of this browser (one test at a time uses it). */
   readonly page: EnginePage
+  /**
+   * Opens another page, in a window of its own (so it is visible as the first page is), in the same profile:
+   * same-origin pages of one browser share its SharedWorkers, cookies and storage. The test closes it.
+   */
+  newPage(): Promise<EnginePage>
   /** Every process of the browser (not the driver's): a laptop lid closing is SIGSTOP to all of them. */
   pids(): number[]
   close(): Promise<void>

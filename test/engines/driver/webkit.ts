@@ -76,33 +76,53 @@ export async function launchWebKit(): Promise<EngineBrowser> {
     })
     const s = `/session/${session.sessionId}`
     await call("POST", `${s}/timeouts`, { script: 60_000, pageLoad: 30_000 })
+    // WebDriver classic drives one window at a time (the session's current one): each page's commands switch
+    // to its window first, and run one after another so that no other page's switch comes between.
+    const first: string = await call("GET", `${s}/window`)
+    let current = first
+    let queue: Promise<unknown> = Promise.resolve()
+    const inWindow = <T>(handle: string, command: () => Promise<T>): Promise<T> => {
+      const run = queue.then(async () => {
+        if (current != handle) await call("POST", `${s}/window`, { handle })
+        current = handle
+        return command()
+      })
+      queue = run.catch(() => {})
+      return run
+    }
     const find = async (selector: string) => (await call("POST", `${s}/element`, { using: "css selector", value: selector }))[ELEMENT]
 
-    const page: EnginePage = {
-      goto: async (url) => void (await call("POST", `${s}/url`, { url })),
-      async evaluate(fn, arg) {
-        // The last argument of an async script is its callback; errors come back as values to keep their text.
-        const script =
-          `const done = arguments[arguments.length - 1];` +
-          `Promise.resolve().then(() => (${fn.toString()})(arguments[0]))` +
-          `.then((value) => done({ value: value === undefined ? null : value }), (error) => done({ error: String(error && error.stack || error) }))`
-        const result = await call("POST", `${s}/execute/async`, { script, args: [arg ?? null] })
-        if (result.error) throw new Error(result.error)
-        return result.value
-      },
-      async type(selector, text) {
-        const element = await find(selector)
-        await call("POST", `${s}/element/${element}/click`, {})
-        await call("POST", `${s}/element/${element}/value`, { text })
-      },
-      click: async (selector) => void (await call("POST", `${s}/element/${await find(selector)}/click`, {})),
-      reload: async () => void (await call("POST", `${s}/refresh`, {})),
-      back: async () => void (await call("POST", `${s}/back`, {})),
-      forward: async () => void (await call("POST", `${s}/forward`, {})),
-    }
+    const enginePage = (handle: string): EnginePage => ({
+      goto: (url) => inWindow(handle, async () => void (await call("POST", `${s}/url`, { url }))),
+      evaluate: (fn, arg) =>
+        inWindow(handle, async () => {
+          // The last argument of an async script is its callback; errors come back as values to keep their text.
+          const script =
+            `const done = arguments[arguments.length - 1];` +
+            `Promise.resolve().then(() => (${fn.toString()})(arguments[0]))` +
+            `.then((value) => done({ value: value === undefined ? null : value }), (error) => done({ error: String(error && error.stack || error) }))`
+          const result = await call("POST", `${s}/execute/async`, { script, args: [arg ?? null] })
+          if (result.error) throw new Error(result.error)
+          return result.value
+        }),
+      type: (selector, text) =>
+        inWindow(handle, async () => {
+          const element = await find(selector)
+          await call("POST", `${s}/element/${element}/click`, {})
+          await call("POST", `${s}/element/${element}/value`, { text })
+        }),
+      click: (selector) => inWindow(handle, async () => void (await call("POST", `${s}/element/${await find(selector)}/click`, {}))),
+      reload: () => inWindow(handle, async () => void (await call("POST", `${s}/refresh`, {}))),
+      back: () => inWindow(handle, async () => void (await call("POST", `${s}/back`, {}))),
+      forward: () => inWindow(handle, async () => void (await call("POST", `${s}/forward`, {}))),
+      close: () => inWindow(handle, async () => void (await call("DELETE", `${s}/window`))),
+    })
+
     return {
       engine: "webkit",
-      page,
+      page: enginePage(first),
+      // From the first window, which is never closed (New Window needs an open current window).
+      newPage: async () => enginePage(await inWindow(first, async () => (await call("POST", `${s}/window/new`, { type: "window" })).handle)),
       // The driver's tree holds MiniBrowser and its web and network processes; the driver itself is
       // left running (it is the test's tool, not the browser).
       pids: () => processTree(driver.pid!).filter((pid) => pid != driver.pid),
