@@ -95,6 +95,8 @@ export class SocketLine implements Line {
     this.monitor.start()
     // Never reconnect from a page that is unloading (see page_exit.ts).
     if (typeof window != "undefined") this.pageExit ??= new PageExit(() => this.stop("page unloading"), this.clock)
+    // A socket of this tab's own: no other tab shares it.
+    this.events.emit("tabs", 1)
     this.loop.begin()
   }
 

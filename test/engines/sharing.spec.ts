@@ -6,10 +6,11 @@
 // WebKitGTK 2.50 (measured here, MiniBrowser windows): closing a window sometimes ends the shared worker with
 // it, though other windows still use it (the web process that hosts the worker is ended: which close does it
 // varies). The remaining tabs hear nothing of it (no MessagePort close event in WebKit, no error), show
-// `connected`, and miss what is sent until their watchdog finds the worker silent (EVICT_AFTER, 30 s): then they
-// join a new one and catch up. So in WebKit a close is followed by up to that long a wait, checked as such.
+// `connected`, and miss what is sent until their watchdog finds the worker silent (WORKER_SILENT_AFTER, then a
+// probe unanswered for PROBE_TIMEOUT): then they join a new one and catch up. So in WebKit a close may be followed
+// by that wait and a reconnect, checked as such.
 import { setTimeout as sleep } from "node:timers/promises"
-import { EVICT_AFTER } from "../../src/shared/messages"
+import { PROBE_TIMEOUT, WORKER_SILENT_AFTER } from "../../src/shared/messages"
 import type { EngineName, EnginePage } from "./driver/engine"
 import { addSource, cableState, connectedSources, expect, listItems, newList, poll, recorded, tabCount, test } from "./fixtures"
 
@@ -23,7 +24,7 @@ const everyTab = (pages: EnginePage[], read: (page: EnginePage) => Promise<unkno
   poll(() => Promise.all(pages.map(read)), timeout)
 
 /** How long after a tab closes the others may take to show a write: WebKit may end the worker (see above). */
-const afterClose = (engine: EngineName) => (engine == "webkit" ? EVICT_AFTER + 10_000 : 2_000)
+const afterClose = (engine: EngineName) => (engine == "webkit" ? WORKER_SILENT_AFTER + PROBE_TIMEOUT + 4_000 : 2_000)
 
 /** Opens `count` tabs of `path`, one after another, each live (its sources and those of `streams(i)`) before the next opens. */
 async function openLive(tabs: { open(url: string): Promise<EnginePage> }, app: string, count: number, path: string, streams: (i: number) => string[]) {

@@ -7,6 +7,23 @@ import { killGroup, processTree } from "./processes"
 
 export const FIREFOX_PATH = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr"
 
+/**
+ * Back or forward through the page's history, resolved once the other entry is shown. Not puppeteer's goBack:
+ * it waits for a load, and a page the back/forward cache restores (a page that shares its connection through
+ * a worker, with no socket of its own, is kept) fires none.
+ */
+async function traverse(page: Page, delta: number): Promise<void> {
+  const before = page.url()
+  await page.evaluate((delta) => history.go(delta), delta)
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const shown = await page.evaluate(() => document.readyState == "complete" && location.href).catch(() => false)
+    if (shown && shown != before) return
+    await sleep(50)
+  }
+  throw new Error(`history.go(${delta}) from ${before}: no other page shown within 30 s`)
+}
+
 function enginePage(puppeteerPage: Page): EnginePage {
   return {
     goto: async (url) => void (await puppeteerPage.goto(url)),
@@ -17,8 +34,8 @@ function enginePage(puppeteerPage: Page): EnginePage {
     },
     click: (selector) => puppeteerPage.click(selector),
     reload: async () => void (await puppeteerPage.reload()),
-    back: async () => void (await puppeteerPage.goBack()),
-    forward: async () => void (await puppeteerPage.goForward()),
+    back: () => traverse(puppeteerPage, -1),
+    forward: () => traverse(puppeteerPage, 1),
     close: () => puppeteerPage.close(),
   }
 }
