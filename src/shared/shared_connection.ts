@@ -34,6 +34,8 @@ class ServerSubscription {
   readonly waiting = new Set<Tab>()
   /** Its last holder left while the subscribe was in flight: unsubscribe once confirmed. */
   retireOnConfirm = false
+  /** Its last holder left: it is unsubscribed when this fires, unless a tab asks for it first. */
+  lingering: TimerHandle = null
 }
 
 /** With no tab left, the line stays open this long for one to come (a reload, a navigation) before it closes. */
@@ -117,6 +119,7 @@ export class SharedConnection {
     if (!subscription) this.subscriptions.set(identifier, (subscription = new ServerSubscription()))
     subscription.holders.add(tab)
     subscription.retireOnConfirm = false
+    this.clock.cancel(subscription.lingering)
     tab.holds.add(identifier)
     if (subscription.phase == "confirmed") {
       tab.post({ type: "frame", frame: { type: "confirm", identifier } })
@@ -153,7 +156,13 @@ export class SharedConnection {
       subscription.retireOnConfirm = true
       return
     }
-    this.retire(identifier, subscription)
+    if (subscription.phase != "confirmed") return this.retire(identifier, subscription)
+    // A reloaded page, or a tab's next page showing the same stream, asks for it again in a moment: it lingers,
+    // as a page's registry lets a source's churn linger. Unsubscribed at once, the subscribe would wait out the
+    // unsubscribe delay, and what was broadcast between the new page's render and that confirmation is lost.
+    subscription.lingering = this.clock.after(this.unsubscribeDelay(), () => {
+      if (this.subscriptions.get(identifier) == subscription && subscription.holders.size == 0) this.retire(identifier, subscription)
+    })
   }
 
   private retire(identifier: string, subscription: ServerSubscription): void {
