@@ -36,6 +36,8 @@ class ServerSubscription {
   retireOnConfirm = false
   /** The tab whose subscribe went out: its registry's retries reach the server, the other waiting tabs' would repeat them. */
   asker: Tab | null = null
+  /** Its last holder left: it is unsubscribed when this fires, unless a tab asks for it first. */
+  lingering: TimerHandle = null
 }
 
 export class SharedConnection {
@@ -119,6 +121,7 @@ export class SharedConnection {
     if (!subscription) this.subscriptions.set(identifier, (subscription = new ServerSubscription()))
     subscription.holders.add(tab)
     subscription.retireOnConfirm = false
+    this.clock.cancel(subscription.lingering)
     tab.holds.add(identifier)
     if (subscription.phase == "confirmed") {
       tab.post({ type: "frame", frame: { type: "confirm", identifier } })
@@ -160,7 +163,13 @@ export class SharedConnection {
       subscription.retireOnConfirm = true
       return
     }
-    this.retire(identifier, subscription)
+    if (subscription.phase != "confirmed") return this.retire(identifier, subscription)
+    // A reloaded page, or a tab's next page showing the same stream, asks for it again in a moment: it lingers,
+    // as a page's registry lets a source's churn linger. Unsubscribed at once, the subscribe would wait out the
+    // unsubscribe delay, and what was broadcast between the new page's render and that confirmation is lost.
+    subscription.lingering = this.clock.after(this.unsubscribeDelay(), () => {
+      if (this.subscriptions.get(identifier) == subscription && subscription.holders.size == 0) this.retire(identifier, subscription)
+    })
   }
 
   private retire(identifier: string, subscription: ServerSubscription): void {

@@ -4,10 +4,11 @@
 // and the connection is authenticated by a signed cookie. What is asserted is what the user sees: the
 // list, the connection state on <html>, the `connected` / `rejected` attributes, input kept, no reload.
 import { setTimeout as sleep } from "node:timers/promises"
-import { expect, test, type Page, type WebSocket } from "@playwright/test"
+import { expect, test, type Page } from "@playwright/test"
 import { railsForSpecFile } from "../support/rails_server"
 import { appendSource } from "../support/sources"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
+import { tapWire, type TappedSocket } from "../support/wire_tap"
 
 const A = 0
 const B = 1
@@ -92,7 +93,7 @@ interface Frame {
 }
 
 interface Wire {
-  sockets: WebSocket[]
+  sockets: TappedSocket[]
   received: Frame[]
   sent: Frame[]
 }
@@ -101,24 +102,27 @@ const wires = new WeakMap<Page, Wire>()
 /** Pages of the running test, reported on failure. */
 const watched: Page[] = []
 
-/** Every frame received and sent on every socket the page opens, parsed, in order (one recorder per page). */
+/**
+ * Every frame received and sent on every socket the page opens, parsed, in order (one recorder per page): the
+ * page's own and the shared worker's its tabs share (tapWire), which holds the socket when sharing is on.
+ */
 function recordWire(page: Page): Wire {
   const known = wires.get(page)
   if (known) return known
   const wire: Wire = { sockets: [], received: [], sent: [] }
   wires.set(page, wire)
   watched.push(page)
-  page.on("websocket", (socket) => {
-    const index = wire.sockets.push(socket) - 1
-    const parse = (payload: string | Buffer) => {
-      try {
-        return JSON.parse(String(payload))
-      } catch {
-        return { raw: String(payload) }
-      }
+  const parse = (payload: string) => {
+    try {
+      return JSON.parse(payload)
+    } catch {
+      return { raw: payload }
     }
-    socket.on("framereceived", ({ payload }) => wire.received.push({ socket: index, at: Date.now(), data: parse(payload) }))
-    socket.on("framesent", ({ payload }) => wire.sent.push({ socket: index, at: Date.now(), data: parse(payload) }))
+  }
+  tapWire(page, {
+    opened: (socket) => wire.sockets.push(socket),
+    received: (payload, socket) => wire.received.push({ socket, at: Date.now(), data: parse(payload) }),
+    sent: (payload, socket) => wire.sent.push({ socket, at: Date.now(), data: parse(payload) }),
   })
   return wire
 }

@@ -1,8 +1,9 @@
 // Against a real Rails 6.1 Action Cable server: the app's own channel beside Turbo streams on the one
 // socket (turbo-rails' `cable.subscribeTo`, and a channel file importing @rails/actioncable through an
 // import map), and turbo-rails' `_method` encoding followed by a scaffold's `redirect_to`.
-import { expect, test, type Page, type WebSocket } from "@playwright/test"
+import { expect, test, type Page } from "@playwright/test"
 import { railsForSpecFile } from "../support/rails_server"
+import { tapWire, type TappedSocket } from "../support/wire_tap"
 import { callKinds, connectedCalls, received, subscribeTo } from "../support/channels"
 
 let roomCount = 0
@@ -17,15 +18,17 @@ test.afterEach(async ({}, testInfo) => {
 })
 
 interface Wire {
-  sockets: WebSocket[]
+  sockets: TappedSocket[]
   sent: Array<Record<string, any>>
 }
 
+/** The page's sockets and their commands, the shared worker's socket among them (tapWire). */
 function recordWire(page: Page): Wire {
   const wire: Wire = { sockets: [], sent: [] }
-  page.on("websocket", (socket) => {
-    wire.sockets.push(socket)
-    socket.on("framesent", ({ payload }) => wire.sent.push(JSON.parse(String(payload))))
+  tapWire(page, {
+    opened: (socket) => wire.sockets.push(socket),
+    sent: (payload) => wire.sent.push(JSON.parse(payload)),
+    received: () => {},
   })
   return wire
 }

@@ -165,15 +165,30 @@ describe("SharedConnection: subscriptions", () => {
     expect(a.heard).toEqual([])
     expect(b.heard).toEqual(["message x 1"])
     b.unsubscribe("x")
+    // It lingers as a page's registry lets a source linger: a reloaded page asks again in a moment.
+    clock.advance(UNSUBSCRIBE_DELAY - 1)
+    expect(wire()).toEqual([])
+    clock.advance(1)
     expect(wire()).toEqual(["unsubscribe x"])
   })
 
-  it("sends the unsubscribe when the last tab that holds the subscription leaves", () => {
+  it("gives a subscription its last holder left back at once to a tab that asks within unsubscribeDelay (a reload): nothing on the wire", () => {
     const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    a.unsubscribe("x")
+    clock.advance(UNSUBSCRIBE_DELAY - 100)
+    b.subscribe("x")
+    expect(b.heard).toEqual(["confirm x"])
+    clock.advance(UNSUBSCRIBE_DELAY)
+    expect(wire()).toEqual([])
+  })
+
+  it("sends the unsubscribe when the last tab that holds the subscription leaves", () => {
+    const [a, b] = openTabs(3)
     confirmed([a, b], "x")
     a.leave()
-    expect(wire()).toEqual([])
     b.leave()
+    clock.advance(UNSUBSCRIBE_DELAY)
     expect(wire()).toEqual(["unsubscribe x"])
   })
 
@@ -201,6 +216,8 @@ describe("SharedConnection: subscriptions", () => {
     const [a, b] = openTabs(2)
     confirmed([a], "x")
     a.unsubscribe("x")
+    clock.advance(UNSUBSCRIBE_DELAY)
+    expect(wire()).toEqual(["unsubscribe x"])
     clock.advance(100)
     b.subscribe("x")
     expect(wire()).toEqual(["unsubscribe x"])
@@ -216,6 +233,7 @@ describe("SharedConnection: subscriptions", () => {
     const [a, b] = openTabs(2)
     confirmed([a], "x")
     a.unsubscribe("x")
+    clock.advance(UNSUBSCRIBE_DELAY)
     line.drop()
     b.subscribe("x") // sent before the tab heard of the drop
     line.welcome()
@@ -385,6 +403,7 @@ describe("SharedConnection: tabs", () => {
     clock.advance(PING_INTERVAL)
     expect(a.heard).toEqual(["evicted"])
     expect(b.heard).toEqual([])
+    clock.advance(UNSUBSCRIBE_DELAY)
     expect(wire()).toEqual(["unsubscribe x"])
     expect(shared.tabCount).toBe(1)
     expect(b.of("ping")).toHaveLength(EVICT_AFTER / PING_INTERVAL)

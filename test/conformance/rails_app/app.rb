@@ -139,6 +139,17 @@ module Lists
     shed
   end
 
+  # Requests for the list's page, on every process: all of them, and the catch-up refetches among them.
+  def count_request(name, catch_up:)
+    redis.hincrby("requests:#{name}", "pages", 1)
+    redis.hincrby("requests:#{name}", "catch_ups", 1) if catch_up
+  end
+
+  def requests(name)
+    counts = redis.hgetall("requests:#{name}")
+    { "pages" => counts["pages"].to_i, "catch_ups" => counts["catch_ups"].to_i }
+  end
+
   def item_html(item)
     %(<li id="item_#{item["id"]}">#{ERB::Util.h(item["text"])}</li>)
   end
@@ -163,11 +174,35 @@ class SessionsController < ApplicationController
     cookies.delete(:session)
     head :no_content
   end
+
+  # Sign-out as apps do it: the session goes, and so do the user's cable connections, on every process.
+  # Rails 6.1's remote disconnect closes the socket and sends nothing first: the client reconnects, and
+  # without the cookie the connection is rejected as unauthorized.
+  def sign_out
+    user = cookies.signed[:session]
+    cookies.delete(:session)
+    ActionCable.server.remote_connections.where(current_user: user).disconnect if user.present?
+    head :no_content
+  end
+end
+
+# What this process holds: its Action Cable connections (an open socket accepted by the connection), by user,
+# and the identifiers each one is subscribed to (Rails ignores a second subscribe to one it holds, unanswered).
+class CableStatsController < ApplicationController
+  def show
+    connections = ActionCable.server.connections
+    render json: {
+      connections: connections.size,
+      users: connections.map(&:current_user),
+      subscriptions: connections.map { |connection| connection.subscriptions.identifiers },
+    }
+  end
 end
 
 class ListsController < ApplicationController
   def show
     name = params[:name]
+    Lists.count_request(name, catch_up: request.headers["X-Turbo-Cable-Catch-Up"].present?)
     if request.headers["X-Turbo-Cable-Catch-Up"] && (shed = Lists.take_shed(name))
       response.headers["Retry-After"] = shed["retry_after"] unless shed["retry_after"].to_s.empty?
       return head(shed["status"].to_i)
@@ -266,6 +301,12 @@ class ItemsController < ApplicationController
   end
 end
 
+class RequestsController < ApplicationController
+  def show
+    render json: Lists.requests(params[:name])
+  end
+end
+
 class ShedsController < ApplicationController
   def create
     Lists.shed(params[:name], params.require(:status).to_i, (params[:count] || 1).to_i, params[:retry_after])
@@ -287,6 +328,8 @@ Conformance::Application.routes.draw do
   get "/favicon.ico", to: proc { [204, {}, []] }
   get "/login", to: "sessions#create"
   get "/logout", to: "sessions#destroy"
+  delete "/session", to: "sessions#sign_out"
+  get "/cable_stats", to: "cable_stats#show"
   get "/lists/:name", to: "lists#show", constraints: { name: /[^\/]+/ }
   post "/lists/:name/items", to: "items#create", constraints: { name: /[^\/]+/ }
   get "/records", to: "records#index"
@@ -294,4 +337,5 @@ Conformance::Application.routes.draw do
   match "/records/:id", to: "records#change", via: [:delete, :patch, :put]
   get "/channels", to: "channels#show"
   post "/lists/:name/shed", to: "sheds#create", constraints: { name: /[^\/]+/ }
+  get "/lists/:name/requests", to: "requests#show", constraints: { name: /[^\/]+/ }
 end
