@@ -251,8 +251,11 @@ export class SharedConnection {
     this.toOpened({ type: "lost", willReconnect })
   }
 
-  private stateChanged({ reason }: StateChange): void {
+  private stateChanged({ state, reason }: StateChange): void {
     this.toOpened({ type: "line", line: this.snapshot(), reason })
+    // Stopped (refused, signed out): the tabs stay stopped, as with sockets of their own, until each opens it
+    // again; a tab that opens it now (another sign-in) does not bring the others back onto its connection.
+    if (state == "stopped") for (const tab of this.tabs) tab.opened = false
   }
 
   /** A debug line of the worker, for the tabs that log. */

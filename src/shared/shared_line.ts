@@ -25,6 +25,9 @@ export function joinSharedConnection(options: TabLineOptions, clock: Clock, webS
   )
 }
 
+/** A page still here this long after its beforeunload did not go (a navigation answered by a download or a 204). */
+const STAYED_AFTER = 5_000
+
 const IDLE: LineSnapshot = { state: "idle", extended: false, sessionId: null, rejoiningAfterWake: false }
 
 export class SharedLine implements Line {
@@ -45,6 +48,8 @@ export class SharedLine implements Line {
   private readonly watchdog: TimerHandle
   private identity = pageIdentity()
   private tabs = 1
+  /** A navigation away started (beforeunload) and the tab left: if no pagehide follows, the page stayed (a download, a 204). */
+  private stayed: TimerHandle = null
   /** It fell back to a socket of the tab's own before its first join: it does nothing more. */
   private disposed = false
 
@@ -65,7 +70,13 @@ export class SharedLine implements Line {
   ) {
     this.lastHeard = clock.now()
     this.watchdog = clock.every(PROBE_TIMEOUT, () => this.checkWorker())
-    addEventListener("pagehide", () => this.disposed || this.post({ type: "leave" }))
+    // A page leaves when it starts to go: WebKit suspends a shared worker whose last page enters the
+    // back/forward cache, and a leave posted on pagehide would wait, with the socket open, until it came back.
+    addEventListener("beforeunload", () => this.leaveEarly())
+    addEventListener("pagehide", () => {
+      this.clock.cancel(this.stayed)
+      if (!this.disposed) this.post({ type: "leave" })
+    })
     addEventListener("pageshow", (event) => event.persisted && this.rejoin("back from the back/forward cache"))
     // A Turbo visit may render the head of another identity (a sign-in, a sign-out): that tab leaves.
     addEventListener("turbo:load", () => this.identity != pageIdentity() && this.rejoin("the page's identity changed"))
@@ -227,6 +238,13 @@ export class SharedLine implements Line {
       case "log":
         if (debugEnabled()) console.debug("[turbo-cable worker]", ...message.args)
     }
+  }
+
+  private leaveEarly(): void {
+    if (this.disposed || !this.joined || this.stoppedHere) return
+    this.post({ type: "leave" })
+    this.clock.cancel(this.stayed)
+    this.stayed = this.clock.after(STAYED_AFTER, () => this.rejoin("the page stayed after all"))
   }
 
   /** Joins again, holding nothing: the registry hears a drop now and subscribes again after the welcome. */

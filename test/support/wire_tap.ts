@@ -1,6 +1,6 @@
 // Every socket a page uses, with its frames: the page's own (Playwright's `websocket` event) and, in Chromium,
 // the socket of the shared worker the tabs of its context share (turbo-cable's shared connection), read over
-// CDP: Playwright reports no network of shared workers. The worker's script request is held (context.route)
+// CDP: Playwright reports no network of shared workers. A worker's script request is held (context.route)
 // until the tap is attached to the new worker with its network events on, so no frame is missed.
 import type { BrowserContext, CDPSession, Page, Route } from "@playwright/test"
 
@@ -130,16 +130,11 @@ async function attachToWorkers(page: Page, tap: WorkerTap) {
   return {
     /** Resolves once every shared worker of `url` in this context is attached (the one asking among them). */
     async untilAttached(url: string): Promise<void> {
-      const deadline = Date.now() + 2_000
-      while (Date.now() < deadline) {
-        const { targetInfos } = (await cdp.send("Target.getTargets")) as any
-        const mine = targetInfos.filter((info: any) => info.type == "shared_worker" && info.url == url && info.browserContextId == contextId)
-        if (mine.length) {
-          await Promise.all(mine.map(attach))
-          if (mine.every((info: any) => attached.has(info.targetId))) return
-        }
-        await new Promise((done) => setTimeout(done, 10))
-      }
+      // A shared worker's target exists before its script is asked for; with none, the file is loaded as a
+      // plain script (a tab that cannot share loads the socket's code from it), and is not held.
+      const { targetInfos } = (await cdp.send("Target.getTargets")) as any
+      const mine = targetInfos.filter((info: any) => info.type == "shared_worker" && info.url == url && info.browserContextId == contextId)
+      await Promise.all(mine.map(attach))
     },
   }
 }
