@@ -8,25 +8,34 @@ import { killGroup, processTree } from "./processes"
 export const FIREFOX_PATH = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr"
 
 /**
- * Back or forward through the page's history, resolved once the other entry is shown. Not puppeteer's goBack:
- * it waits for a load, and a page the back/forward cache restores (a page that shares its connection through
- * a worker, with no socket of its own, is kept) fires none.
+ * Navigates with `navigate` and resolves once it does, or once the page shows a new, loaded document, whichever
+ * is first: puppeteer waits for a load, and a page the back/forward cache restores (a page that shares its
+ * connection through a worker has no socket of its own, so Firefox keeps it) fires none; after such a restore
+ * its next navigation's load is not seen either. The pending wait is left to end by itself.
  */
-async function traverse(page: Page, delta: number): Promise<void> {
-  const before = page.url()
-  await page.evaluate((delta) => history.go(delta), delta)
+async function navigated(page: Page, what: string, navigate: () => Promise<unknown>): Promise<void> {
+  const mark = Math.random().toString(36).slice(2)
+  await page.evaluate((mark) => void ((window as any).__engineDriverMark = mark), mark).catch(() => {})
+  const settled = navigate().then(
+    () => "done",
+    (error) => error,
+  )
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    const shown = await page.evaluate(() => document.readyState == "complete" && location.href).catch(() => false)
-    if (shown && shown != before) return
-    await sleep(50)
+    const fresh = await page
+      .evaluate((mark) => document.readyState == "complete" && (window as any).__engineDriverMark !== mark, mark)
+      .catch(() => false)
+    if (fresh) return
+    const outcome = await Promise.race([settled, sleep(50).then(() => "waiting")])
+    if (outcome == "done") return
+    if (outcome instanceof Error) throw outcome
   }
-  throw new Error(`history.go(${delta}) from ${before}: no other page shown within 30 s`)
+  throw new Error(`${what}: no new page shown within 30 s`)
 }
 
 function enginePage(puppeteerPage: Page): EnginePage {
   return {
-    goto: async (url) => void (await puppeteerPage.goto(url)),
+    goto: (url) => navigated(puppeteerPage, `goto ${url}`, () => puppeteerPage.goto(url)),
     evaluate: (fn, arg) => puppeteerPage.evaluate(fn as any, arg) as any,
     type: async (selector, text) => {
       await puppeteerPage.focus(selector)
@@ -34,8 +43,8 @@ function enginePage(puppeteerPage: Page): EnginePage {
     },
     click: (selector) => puppeteerPage.click(selector),
     reload: async () => void (await puppeteerPage.reload()),
-    back: () => traverse(puppeteerPage, -1),
-    forward: () => traverse(puppeteerPage, 1),
+    back: () => navigated(puppeteerPage, "back", () => puppeteerPage.goBack()),
+    forward: () => navigated(puppeteerPage, "forward", () => puppeteerPage.goForward()),
     close: () => puppeteerPage.close(),
   }
 }
