@@ -249,13 +249,13 @@ export class SharedConnection {
       subscription.waiting.clear()
     }
     this.toOpened({ type: "lost", willReconnect })
-  }
-
-  private stateChanged({ state, reason }: StateChange): void {
-    this.toOpened({ type: "line", line: this.snapshot(), reason })
     // Stopped (refused, signed out): the tabs stay stopped, as with sockets of their own, until each opens it
     // again; a tab that opens it now (another sign-in) does not bring the others back onto its connection.
-    if (state == "stopped") for (const tab of this.tabs) tab.opened = false
+    if (!willReconnect) for (const tab of this.tabs) tab.opened = false
+  }
+
+  private stateChanged({ reason }: StateChange): void {
+    this.toOpened({ type: "line", line: this.snapshot(), reason })
   }
 
   /** A debug line of the worker, for the tabs that log. */

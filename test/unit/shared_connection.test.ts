@@ -434,4 +434,18 @@ describe("SharedConnection: tabs", () => {
     line.welcome()
     expect(b.heard).toEqual(["welcome []"])
   })
+  it("tells every tab of a line stopped for good (refused, signed out), and keeps them stopped when another tab opens it again", () => {
+    const [a, b] = openTabs(2)
+    confirmed([a, b], "x")
+    a.clear()
+    b.clear()
+    line.stop("unauthorized")
+    expect(a.heard).toEqual(["lost false"])
+    expect(b.heard).toEqual(["lost false"])
+    b.clear()
+    a.open() // another sign-in, in tab a
+    line.welcome()
+    expect(a.heard).toContain("welcome []")
+    expect(b.heard).toEqual([])
+  })
 })
