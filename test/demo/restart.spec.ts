@@ -1,5 +1,6 @@
 // A server restart: every page reconnects, and a page that missed messages while it was away catches up
 // (refetch and morph, by the library) without losing what the user was typing.
+import { setOffline } from "../support/offline"
 import { expect, expectLive, messages, say, test, uniqueName } from "./fixtures"
 
 test("after a server restart a page catches up on what it missed while away", async ({ demo, join }) => {
@@ -10,7 +11,7 @@ test("after a server restart a page catches up on what it missed while away", as
   await alice.locator("form[data-composer] textarea").fill("a draft typed before the restart")
 
   // Alice's line stays down until Bob has written: she can only see his message by catching up.
-  await alice.context().setOffline(true)
+  await setOffline(alice, true)
   await demo.stop()
   await expect(alice.locator("#connection-status")).toHaveText(/offline, retrying…|reconnecting…/)
   await demo.start()
@@ -21,7 +22,7 @@ test("after a server restart a page catches up on what it missed while away", as
   await alice.waitForTimeout(1_000)
   await expect(messages(alice, "written while alice was away")).toHaveCount(0)
 
-  await alice.context().setOffline(false)
+  await setOffline(alice, false)
   await expect(messages(alice, "written while alice was away")).toHaveCount(1, { timeout: 20_000 })
   await expect(alice.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
   await expect(alice.locator("#connection-status")).toHaveText("caught up")
