@@ -2,6 +2,7 @@
 // server, every guarantee per tab, and what keeps a tab apart (another identity, a URL function, sharing off).
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
+import { attachSharedWorkers } from "../support/shared_workers"
 import { addSource, appendStream, eventually, expect, test } from "./fixtures"
 
 const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
@@ -135,13 +136,9 @@ test("a tab with a URL function or with sharing off keeps a socket of its own", 
 })
 
 /** Ends the context's shared worker as the browser would (its process gone): `close()` inside it, over CDP. */
-async function endSharedWorker(context: BrowserContext): Promise<void> {
-  const cdp = await context.browser()!.newBrowserCDPSession()
-  const { targetInfos } = (await cdp.send("Target.getTargets")) as any
-  const worker = targetInfos.find((info: any) => info.type == "shared_worker")
-  const { sessionId } = (await cdp.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false } as any)) as any
-  const message = JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression: "close()" } })
-  await cdp.send("Target.sendMessageToTarget" as any, { sessionId, message })
+async function endSharedWorker(page: Page): Promise<void> {
+  const { cdp, workers } = await attachSharedWorkers(page)
+  for (const worker of workers) await worker.send("Runtime.evaluate", { expression: "close()" })
   await cdp.detach()
 }
 
@@ -152,7 +149,7 @@ test("the worker ends: the tabs start a new one within seconds and catch up what
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
 
-  await endSharedWorker(context)
+  await endSharedWorker(page)
   await eventually(() => server.connections(), 0)
   const endedAt = Date.now()
   await server.post("/items", { list, text: "after the worker ended" })

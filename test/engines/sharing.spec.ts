@@ -153,7 +153,7 @@ test("a tab with sharing turned off by its meta tag keeps a connection of its ow
 test("tabs of another identity never share with this one's: two connections, each shared by its own tabs", async ({ tabs, server }) => {
   const signed = await server.sign("identities")
   const mine = await openLive(tabs, server.app, 2, "/test/pages/blank.html", () => [signed])
-  const theirs = await openLive(tabs, server.app, 2, "/test/pages/other-identity.html", () => [signed])
+  const theirs = await openLive(tabs, server.app, 2, "/test/pages/identity-bob.html", () => [signed])
   await everyTab([...mine, ...theirs], tabCount).toEqual(["2", "2", "2", "2"])
   expect(await server.connections()).toBe(2)
   expect(await server.subscriptions("identities")).toBe(2)
