@@ -13,7 +13,7 @@ export const FIREFOX_PATH = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr"
  * connection through a worker has no socket of its own, so Firefox keeps it) fires none; after such a restore
  * its next navigation's load is not seen either. The pending wait is left to end by itself.
  */
-async function navigated(page: Page, what: string, navigate: () => Promise<unknown>): Promise<void> {
+async function navigated(page: Page, what: string, navigate: () => Promise<unknown>, target?: string): Promise<void> {
   const mark = Math.random().toString(36).slice(2)
   await page.evaluate((mark) => void ((window as any).__engineDriverMark = mark), mark).catch(() => {})
   const settled = navigate().then(
@@ -23,7 +23,14 @@ async function navigated(page: Page, what: string, navigate: () => Promise<unkno
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     const fresh = await page
-      .evaluate((mark) => document.readyState == "complete" && (window as any).__engineDriverMark !== mark, mark)
+      // A new document, loaded, and not the empty one a navigation starts with (unless that is where it goes).
+      .evaluate(
+        ({ mark, target }) =>
+          document.readyState == "complete" &&
+          (window as any).__engineDriverMark !== mark &&
+          (target ? location.href == target : location.href != "about:blank"),
+        { mark, target },
+      )
       .catch(() => false)
     if (fresh) return
     const outcome = await Promise.race([settled, sleep(50).then(() => "waiting")])
@@ -35,7 +42,7 @@ async function navigated(page: Page, what: string, navigate: () => Promise<unkno
 
 function enginePage(puppeteerPage: Page): EnginePage {
   return {
-    goto: (url) => navigated(puppeteerPage, `goto ${url}`, () => puppeteerPage.goto(url)),
+    goto: (url) => navigated(puppeteerPage, `goto ${url}`, () => puppeteerPage.goto(url), new URL(url).href),
     evaluate: (fn, arg) => puppeteerPage.evaluate(fn as any, arg) as any,
     type: async (selector, text) => {
       await puppeteerPage.focus(selector)
