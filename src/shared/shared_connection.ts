@@ -45,7 +45,6 @@ export class SharedConnection {
   private readonly subscriptions = new Map<string, ServerSubscription>()
   /** When an unsubscribe went out: a subscribe right behind it could overtake it on a threaded server (see registry.ts). */
   private readonly unsubscribedAt = new Map<string, number>()
-  private readonly pinger: TimerHandle
 
   constructor(
     private readonly line: Line,
@@ -57,7 +56,8 @@ export class SharedConnection {
     line.on("frame", (frame) => this.receive(frame))
     line.on("lost", (willReconnect) => this.lost(willReconnect))
     line.on("history", (identifier, outcome) => this.toHolders(identifier, { type: "history", identifier, outcome }))
-    this.pinger = clock.every(PING_INTERVAL, () => this.ping())
+    // The worker lives as long as its tabs: so does this timer.
+    clock.every(PING_INTERVAL, () => this.ping())
   }
 
   get tabCount(): number {
@@ -294,10 +294,5 @@ export class SharedConnection {
   private close(): void {
     debug("no tab left: closing the shared connection")
     this.line.stop("page unloading")
-  }
-
-  /** For tests and the worker's end. */
-  dispose(): void {
-    this.clock.cancel(this.pinger)
   }
 }
