@@ -80,7 +80,11 @@ export interface LineEvents {
 
 export interface Line {
   readonly state: LineState
-  /** The current connection follows this page's own wake (resume, visible, online): no fleet rejoins with it. */
+  /**
+   * The current connection needs no spread before its catch-up: it follows this page's own wake (resume,
+   * visible, online: no fleet rejoins with it), or a probe that found a server back after it was down (the
+   * probes' own jitter spread a fleet's rejoins over their gap: probe_schedule.ts).
+   */
   readonly rejoiningAfterWake: boolean
   /** Connects if idle. Does nothing once stopped; `restart` undoes a stop. */
   open(): void

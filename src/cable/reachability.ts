@@ -1,12 +1,12 @@
-// Whether the cable's server is back, asked over plain HTTP instead of by opening a WebSocket.
+// Whether the cable's server listens, asked over plain HTTP instead of by opening a WebSocket.
 //
 // Why: Firefox delays every new WebSocket to a host whose recent connects failed (pref
 // network.websocket.delay-failed-reconnects: 200-400 ms after the first failure, x1.5 per further one, up
-// to 60 s, counted from the last failure). Socket attempts made on our backoff through a 40 s outage
-// feed that delay until it outgrows the backoff, and the page then rejoined up to 26 s after the server
-// was back. A fetch is not counted by Firefox's WebSocket delay, so while the server is unreachable the
-// connection asks with one fetch per backoff step (the same load a socket attempt put on it) and opens
-// the socket only once the server answers. Any HTTP answer, a 404 or 426 included, means it listens.
+// to 60 s, counted from the last failure). Socket attempts through an outage feed that delay until it
+// outgrows any schedule, and even one failed attempt delays the next socket by 200-400 ms. A fetch is not
+// counted by it, so after a drop the connection asks with a fetch first, and again on the probe schedule
+// (probe_schedule.ts) while nothing answers, and opens the socket only once the server answers. Any HTTP
+// answer, a 404 or 426 included, means it listens. The request is cheap: no cookies, no body read.
 
 import { withTimeout, type Clock } from "./clock"
 

@@ -5,12 +5,14 @@
 //
 // Before each attempt after the first, the loop passes these steps in order, each either at once or after
 // a wait (the `waiting` state names which): the page's exit grace (page_exit.ts), the backoff (skipped
-// right after the page's own wake), the server's reachability over HTTP when the last socket never opened
-// (reachability.ts), and the app's credential refresh after a refusal that a fresh URL may cure (refusal.ts).
+// right after the page's own wake), the server asked over HTTP whether it listens, again and again on the
+// probe schedule while it does not (reachability.ts, probe_schedule.ts), and the app's credential refresh
+// after a refusal that a fresh URL may cure (refusal.ts). So no socket is opened to a server that is down.
 import { debug, logError } from "../log"
 import { reconnectDelay, type BackoffPolicy } from "./backoff"
 import type { Clock, TimerHandle } from "./clock"
 import type { DropReason, LineState, StopReason } from "./line"
+import { PROBE_POLICY, probeGap, type ProbePolicy } from "./probe_schedule"
 
 /** How long after a wake signal a drop is retried without backoff (ms). */
 export const WAKE_WINDOW = 1_000
@@ -19,7 +21,7 @@ export const WAKE_WINDOW = 1_000
 export type WaitReason =
   | "page-exit" // the page said it is leaving: no socket until the grace has passed
   | "backoff" // the jittered delay after a drop
-  | "unreachable" // the last socket never opened: the server is asked over HTTP until it answers
+  | "unreachable" // the server is asked over HTTP whether it listens, and again on the probe schedule until it does
   | "fresh-credentials" // the app's refresh hook runs before the one retry of a refused connection
 
 export type LoopState =
@@ -63,15 +65,22 @@ export class ReconnectLoop {
   private wokeAt = -Infinity
   private backoffDue = true
   private opened = false
-  private serverUnreachable = false
+  /** Ask the server over HTTP before the next socket: after every drop. */
+  private askFirst = false
+  /** When the first probe since the last welcome found the server down (null: none did): where the probe schedule stands. */
+  private downSince: number | null = null
   private refreshFirst = false
-  /** The current attempt follows this page's own wake (resume, visible, online): no fleet rejoins with it. */
+  /**
+   * The current attempt needs no spread before its catch-up: it follows this page's own wake (resume, visible,
+   * online), or a probe that found the server back after finding it down (the probes' jitter spread the fleet).
+   */
   rejoiningAfterWake = false
 
   constructor(
     private readonly ports: LoopPorts,
     private readonly settings: LoopSettings,
     private readonly clock: Clock,
+    private readonly probes: ProbePolicy = PROBE_POLICY,
   ) {}
 
   /** The page-facing state. */
@@ -92,13 +101,14 @@ export class ReconnectLoop {
 
   welcomed(): void {
     this.welcomedAt = this.clock.now()
+    this.downSince = null
     this.enter({ name: "connected" })
   }
 
   /** The socket closed (or was abandoned): wait, then try again. */
   closed(reason: DropReason): void {
     if (this.state.name != "connecting" && this.state.name != "connected") return
-    this.serverUnreachable = !this.opened
+    this.askFirst = true
     if (this.state.name == "connected" && this.clock.now() - this.welcomedAt >= this.settings.stableAfter) this.retries = 0
     this.backoffDue = true
     this.enter({ name: "waiting", reason: "backoff" }, reason)
@@ -130,7 +140,8 @@ export class ReconnectLoop {
     if (this.state.name != "stopped") return
     this.retries = -1
     this.backoffDue = true
-    this.serverUnreachable = false
+    this.askFirst = false
+    this.downSince = null
     // As at the first open, the page hears `connecting` next (from `idle`), not a state in between.
     this.state = { name: "idle" }
     this.proceed()
@@ -154,7 +165,7 @@ export class ReconnectLoop {
         return this.wait("backoff", delay)
       }
     }
-    if (this.serverUnreachable) return this.probe()
+    if (this.askFirst) return this.ask()
     if (this.refreshFirst) return this.refresh()
     this.connect()
   }
@@ -164,17 +175,21 @@ export class ReconnectLoop {
     this.timer = this.clock.after(ms, () => this.proceed())
   }
 
-  private probe(): void {
+  /** Asks whether the server listens; opens nothing until it does (Firefox's delay for failed sockets never grows). */
+  private ask(): void {
     this.enter({ name: "waiting", reason: "unreachable" })
     const generation = this.generation
+    const askedAt = this.clock.now()
     this.ports.serverAnswers().then((answers) => {
       if (generation != this.generation) return
       if (answers) {
-        this.serverUnreachable = false
+        this.askFirst = false
+        if (this.downSince !== null) this.rejoiningAfterWake = true
         return this.proceed()
       }
-      this.retries++
-      const delay = reconnectDelay(this.retries, this.settings.backoff)
+      this.downSince ??= askedAt
+      // The gap runs from this probe's start: one that hung until its timeout is followed at once.
+      const delay = Math.max(0, probeGap(askedAt - this.downSince, this.probes) - (this.clock.now() - askedAt))
       debug(`server unreachable; asking again in ${Math.round(delay)} ms`)
       this.wait("unreachable", delay)
     })

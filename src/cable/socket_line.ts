@@ -267,7 +267,7 @@ export class SocketLine implements Line {
     this.closed(why)
   }
 
-  /** While the server is unreachable, it is asked over HTTP instead of with sockets (see reachability.ts). */
+  /** After a drop the server is asked over HTTP before any socket, and while it is down (see reachability.ts). */
   private async serverAnswers(): Promise<boolean> {
     let url: string | null
     try {

@@ -122,7 +122,8 @@ export class PageCatchUp {
         maxAttempts: options.catchUpAttempts,
         settleTimeout: 2 * options.confirmTimeout,
         // The spread keeps a fleet dropped by a restart from refetching at once; a page back from its own
-        // sleep or freeze, or a tab shown again, is alone, and waits for nothing.
+        // sleep or freeze, or a tab shown again, is alone, and waits for nothing; so does a rejoin that the
+        // probe schedule's jitter has spread already (a server that was down a while).
         spread: line.rejoiningAfterWake || this.shown ? 0 : options.catchUpSpread,
       }),
     })

@@ -44,6 +44,22 @@ export class FakeClock implements Clock {
     this.time = end
   }
 
+  /**
+   * As `advance`, letting promises settle after each timer (a probe's answer, say) before the next one is due:
+   * for code that waits on a timer, then on a promise, then on a timer again.
+   */
+  async advanceAsync(ms: number): Promise<void> {
+    const end = this.time + ms
+    await settle()
+    for (;;) {
+      const due = this.timers.filter((timer) => timer.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0]
+      if (!due) break
+      this.advance(due.at - this.time)
+      await settle()
+    }
+    this.time = end
+  }
+
   /** Moves the wall clock without firing timers: a machine that slept. */
   jump(ms: number): void {
     this.time += ms
@@ -57,4 +73,8 @@ export class FakeClock implements Clock {
     this.timers.push(timer)
     return timer.id
   }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve()
 }
