@@ -27,7 +27,7 @@ export default defineConfig<EngineOptions>({
   projects: [
     {
       name: "chromium",
-      testMatch: ["browser/**/*.spec.ts", "conformance/**/*.spec.ts", "demo/**/*.spec.ts", everyEngine],
+      testMatch: ["browser/**/*.spec.ts", "conformance/**/*.spec.ts", "demo/**/*.spec.ts", "soak/**/*.spec.ts", everyEngine],
       use: { engine: "chromium" },
     },
     { name: "firefox", testMatch: [everyEngine], use: { engine: "firefox" } },

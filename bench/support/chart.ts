@@ -106,3 +106,57 @@ export function chartSvg(title: string, subtitle: string, panels: Panel[]): stri
     "",
   ].join("\n")
 }
+
+/** One line of a line chart: y values at x values. */
+export interface Series {
+  name: string
+  color: string
+  points: Array<[number, number]>
+}
+
+const LINE_PALETTE = ["#2f6fdd", "#9dbcf0", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#8a8f98", "#222222"]
+
+/** A color per series, in order. */
+export const lineColor = (i: number) => LINE_PALETTE[i % LINE_PALETTE.length]!
+
+/** Lines over a shared x axis (bench/soak.svg: heap over time per tab and worker), with a legend. */
+export function lineChartSvg(title: string, subtitle: string, xUnit: string, yUnit: string, series: Series[]): string {
+  const plotLeft = 56
+  const plotWidth = WIDTH - plotLeft - 190
+  const plotTop = 52
+  const plotHeight = 300
+  const xs = series.flatMap((line) => line.points.map(([x]) => x))
+  const ys = series.flatMap((line) => line.points.map(([, y]) => y))
+  const xMax = niceMax(Math.max(...xs, 0))
+  const yMax = niceMax(Math.max(...ys, 0) * 1.1)
+  const px = (x: number) => plotLeft + (x / xMax) * plotWidth
+  const py = (y: number) => plotTop + plotHeight - (y / yMax) * plotHeight
+  const parts: string[] = [`<path d="M${plotLeft} ${plotTop}V${plotTop + plotHeight}H${plotLeft + plotWidth}" stroke="#999" fill="none"/>`]
+  for (let i = 0; i <= 4; i++) {
+    const y = (yMax * i) / 4
+    parts.push(`<path d="M${plotLeft - 4} ${py(y).toFixed(1)}H${plotLeft + plotWidth}" stroke="#eee"/>`)
+    parts.push(`<text x="${plotLeft - 8}" y="${(py(y) + 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#555" ${FONT}>${format(y)}</text>`)
+    const x = (xMax * i) / 4
+    parts.push(`<text x="${px(x).toFixed(1)}" y="${plotTop + plotHeight + 16}" font-size="10" text-anchor="middle" fill="#555" ${FONT}>${format(x)}</text>`)
+  }
+  parts.push(`<text x="${plotLeft + plotWidth}" y="${plotTop + plotHeight + 30}" font-size="10" text-anchor="end" fill="#555" ${FONT}>${escapeXml(xUnit)}</text>`)
+  parts.push(`<text x="${plotLeft - 48}" y="${plotTop - 8}" font-size="10" fill="#555" ${FONT}>${escapeXml(yUnit)}</text>`)
+  series.forEach((line, i) => {
+    const d = line.points.map(([x, y], j) => `${j ? "L" : "M"}${px(x).toFixed(1)} ${py(y).toFixed(1)}`).join("")
+    parts.push(`<path d="${d}" stroke="${line.color}" stroke-width="1.6" fill="none"><title>${escapeXml(line.name)}</title></path>`)
+    for (const [x, y] of line.points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2" fill="${line.color}"/>`)
+    const legendY = plotTop + 4 + i * 16
+    parts.push(`<path d="M${plotLeft + plotWidth + 16} ${legendY}h18" stroke="${line.color}" stroke-width="2"/>`)
+    parts.push(`<text x="${plotLeft + plotWidth + 40}" y="${legendY + 4}" font-size="11" ${FONT}>${escapeXml(line.name)}</text>`)
+  })
+  const height = plotTop + plotHeight + 40
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 2 * MARGIN}" height="${height + MARGIN}" viewBox="${-MARGIN} ${-MARGIN} ${WIDTH + 2 * MARGIN} ${height + MARGIN}">`,
+    `<rect x="${-MARGIN}" y="${-MARGIN}" width="100%" height="100%" fill="#fff"/>`,
+    `<text x="0" y="18" font-size="16" font-weight="700" ${FONT}>${escapeXml(title)}</text>`,
+    `<text x="0" y="34" font-size="11" fill="#555" ${FONT}>${escapeXml(subtitle)}</text>`,
+    ...parts,
+    `</svg>`,
+    "",
+  ].join("\n")
+}

@@ -3,7 +3,7 @@
 // keeps the others' parts.
 
 /** The sections written apart from bench/run.ts, by marker name. */
-export const KEPT_SECTIONS = ["catch-up-load", "engines"] as const
+export const KEPT_SECTIONS = ["catch-up-load", "engines", "soak"] as const
 export type SectionName = (typeof KEPT_SECTIONS)[number]
 
 const start = (name: string) => `<!-- ${name}:start -->`

@@ -6,6 +6,8 @@ import type { CDPSession, Page } from "@playwright/test"
 export interface SharedWorkerSession {
   url: string
   send(method: string, params?: object): Promise<void>
+  /** Sends a command and resolves with its result (rejects with its error). */
+  call<T = any>(method: string, params?: object): Promise<T>
 }
 
 /** A browser-level CDP session, and the shared workers of `page`'s context attached to it. */
@@ -18,13 +20,30 @@ export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession
   const { targetInfos } = (await cdp.send("Target.getTargets")) as any
   const workers: SharedWorkerSession[] = []
   let id = 0
+  // Answers come back as events of the browser session, by the id of the command.
+  const waiting = new Map<number, { done: (result: any) => void; fail: (error: Error) => void }>()
+  cdp.on("Target.receivedMessageFromTarget" as any, ({ message }: { message: string }) => {
+    const answer = JSON.parse(message)
+    const waiter = waiting.get(answer.id)
+    if (!waiter) return
+    waiting.delete(answer.id)
+    if (answer.error) waiter.fail(new Error(`${answer.error.message} (${answer.error.code})`))
+    else waiter.done(answer.result)
+  })
   for (const info of targetInfos) {
     if (info.type != "shared_worker" || info.browserContextId != targetInfo.browserContextId) continue
     const { sessionId } = (await cdp.send("Target.attachToTarget", { targetId: info.targetId, flatten: false } as any)) as any
+    const call = (method: string, params: object = {}) => {
+      const callId = ++id
+      const answered = new Promise<any>((done, fail) => waiting.set(callId, { done, fail }))
+      return cdp
+        .send("Target.sendMessageToTarget" as any, { sessionId, message: JSON.stringify({ id: callId, method, params }) })
+        .then(() => answered)
+    }
     workers.push({
       url: info.url,
-      send: async (method, params = {}) =>
-        void (await cdp.send("Target.sendMessageToTarget" as any, { sessionId, message: JSON.stringify({ id: ++id, method, params }) })),
+      send: async (method, params = {}) => void (await cdp.send("Target.sendMessageToTarget" as any, { sessionId, message: JSON.stringify({ id: ++id, method, params }) })),
+      call,
     })
   }
   return { cdp, workers }

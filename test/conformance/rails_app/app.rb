@@ -320,6 +320,8 @@ class HealthController < ApplicationController
   end
 end
 
+require_relative "rooms"
+
 Conformance::Application.initialize!
 
 # Drawn after initialize! (drawing clears the routes first, then re-adds Action Cable's /cable mount).
@@ -338,4 +340,7 @@ Conformance::Application.routes.draw do
   get "/channels", to: "channels#show"
   post "/lists/:name/shed", to: "sheds#create", constraints: { name: /[^\/]+/ }
   get "/lists/:name/requests", to: "requests#show", constraints: { name: /[^\/]+/ }
+  get "/rooms", to: "rooms#show"
+  get "/rooms/:name/items", to: "rooms#index", constraints: { name: /[^\/]+/ }
+  post "/rooms/:name/items", to: "rooms#create", constraints: { name: /[^\/]+/ }
 end

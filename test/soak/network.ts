@@ -1,0 +1,62 @@
+// The network between a browser and a server, as a TCP relay on a loopback port of its own, so the soak can
+// take it away the way Wi-Fi goes: `cut()` stops every byte both ways on the connections open through it
+// (no FIN, no RST: the client hears nothing, as on a half-open line) and holds new ones unanswered;
+// `restore()` lets the held bytes through again. The browser's own idea of being offline is set apart
+// (test/support/offline.ts). Started here on 127.0.0.1, closed by close().
+import { createServer, connect, type Server, type Socket } from "node:net"
+import { freePort } from "../support/server_process"
+
+export interface Relay {
+  /** http://127.0.0.1:PORT: the server as the browser reaches it. */
+  url: string
+  cut(): void
+  restore(): void
+  close(): Promise<void>
+}
+
+/** A relay to 127.0.0.1:`port`. */
+export async function startRelay(port: number): Promise<Relay> {
+  const listenPort = await freePort()
+  const pairs = new Set<[Socket, Socket]>()
+  /** Bytes read while cut, with where they go, in order. */
+  let held: Array<[Socket, Buffer]> = []
+  let isCut = false
+  const server: Server = createServer((client) => {
+    const upstream = connect({ host: "127.0.0.1", port })
+    const pair: [Socket, Socket] = [client, upstream]
+    pairs.add(pair)
+    // A refused or reset upstream (a killed server) closes the client's connection, as the server's own would.
+    const end = () => {
+      pairs.delete(pair)
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on("error", end).on("close", end)
+    upstream.on("error", end).on("close", end)
+    const relay = (to: Socket) => (chunk: Buffer) => (isCut ? held.push([to, chunk]) : to.write(chunk))
+    client.on("data", relay(upstream))
+    upstream.on("data", relay(client))
+    if (isCut) for (const socket of pair) socket.pause()
+  })
+  await new Promise<void>((done) => server.listen(listenPort, "127.0.0.1", done))
+  return {
+    url: `http://127.0.0.1:${listenPort}`,
+    cut() {
+      isCut = true
+      for (const pair of pairs) for (const socket of pair) socket.pause()
+    },
+    restore() {
+      isCut = false
+      for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk)
+      held = []
+      for (const pair of pairs) for (const socket of pair) socket.resume()
+    },
+    async close() {
+      for (const [client, upstream] of pairs) {
+        client.destroy()
+        upstream.destroy()
+      }
+      await new Promise<void>((done) => server.close(() => done()))
+    },
+  }
+}
