@@ -1,4 +1,4 @@
-// The socket's life in each engine: refused, restarted, a dead line, a long outage.
+// The socket's life in each engine: refused, restarted, a dead line. Long outages: rejoin.spec.ts.
 import { setTimeout as sleep } from "node:timers/promises"
 import { startNodeServer, type NodeServer } from "../support/node_server"
 import {
@@ -59,7 +59,10 @@ test("a restarted server is rejoined and the page shows writes made while it was
 
   await poll(() => listItems(page)).toEqual(["before", "written while down"])
   await poll(() => cableState(page)).toBe("caught-up")
-  console.log(`${test.info().project.name}: restart, write shown ${(await seenAt(page, "written while down"))! - listeningAt} ms after the server listened`)
+  const shownAfter = (await seenAt(page, "written while down"))! - listeningAt
+  console.log(`${test.info().project.name}: restart, write shown ${shownAfter} ms after the server listened`)
+  // The target is 1 s (the probes' quick phase: at most 750 ms apart); the bound leaves room for a busy machine.
+  expect(shownAfter).toBeLessThan(2_000)
   expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
 
@@ -83,24 +86,6 @@ test("a frozen server (no pings, no FIN) is noticed within two ping intervals an
   await poll(() => cableState(page), 15_000).toMatch(/connected|caught-up/)
   await server.post("/items", { list, text: "after the freeze" })
   await poll(() => listItems(page)).toEqual(["after the freeze"])
-})
-
-test("after a 40 s outage the page catches up within the backoff cap of the server listening again", async ({ web: { page }, server }) => {
-  test.setTimeout(120_000)
-  const list = newList()
-  await openLive(page, server.app, list)
-  await server.post("/stop")
-  // The outage itself: the page is left to back off against a closed port for 40 s.
-  await sleep(40_000)
-  await server.post("/items", { list, text: "written during the outage" })
-  await server.post("/start")
-  const listeningAt = Date.now()
-  await poll(() => listItems(page), 30_000).toEqual(["written during the outage"])
-  const shownAfter = (await seenAt(page, "written during the outage"))! - listeningAt
-  console.log(`${test.info().project.name}: 40 s outage, write shown ${shownAfter} ms after the server listened`)
-  // The cap (10 s) plus the reconnect and refetch themselves.
-  expect(shownAfter).toBeLessThan(11_500)
-  expect(await cableState(page)).toBe("caught-up")
 })
 
 test("a page that unloads opens no new socket, even right after it woke", async ({ web: { page }, server }) => {

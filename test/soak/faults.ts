@@ -8,7 +8,7 @@ import { freezePage, resumePage } from "../support/freezable_browser"
 import { setOffline } from "../support/offline"
 import type { RailsServers } from "../support/rails_server"
 import { attachSharedWorkers } from "../support/shared_workers"
-import type { Relay } from "./network"
+import type { Relay } from "../support/relay"
 
 // The network cut comes first: it drops every tab of both users, so the first reading after it (the baseline
 // memory is compared with) follows a reconnect and a catch-up in each, whose code loads on first use.

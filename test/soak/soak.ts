@@ -12,7 +12,7 @@ import { startRailsServers, type RailsServers } from "../support/rails_server"
 import { attachSharedWorkers } from "../support/shared_workers"
 import { FAULTS, runFault, type FaultName, type FaultRun, type FaultScene } from "./faults"
 import { TIMER_COUNTER, sampleTarget, type TargetSample } from "./measure"
-import { startRelay, type Relay } from "./network"
+import { startRelay, type Relay } from "../support/relay"
 
 export interface SoakOptions {
   /** How long the faults and writes go on (ms). */
@@ -116,7 +116,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let skippedWrites = 0
   let stopping = false
   try {
-    // User i's browser reaches process i through a relay the network cut can take away (network.ts).
+    // User i's browser reaches process i through a relay the network cut can take away (test/support/relay.ts).
     for (let i = 0; i < USERS.length; i++) relays.push(await startRelay(Number(new URL(rails.url(i)).port)))
     for (let user = 0; user < USERS.length; user++) {
       const browser = await launchFreezableBrowser()

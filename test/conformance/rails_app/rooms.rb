@@ -3,7 +3,8 @@
 # removal of the one that fell out of the window, so the DOM of a page left open all day stays the same size.
 #
 # The page renders the identity meta of its user (a digest of the signed-in name), so the tabs of one user
-# in one browser share one connection, and optionally an app channel (EchoChannel) beside the streams.
+# in one browser share one connection (with ?share=0, sharing is off instead: a socket per tab), and
+# optionally an app channel (EchoChannel) beside the streams.
 require "digest"
 
 module Rooms
@@ -42,7 +43,7 @@ module Rooms
 end
 
 class RoomsController < ApplicationController
-  # GET /rooms?names=a,b[&echo=room]: the signed-in user's page of rooms.
+  # GET /rooms?names=a,b[&echo=room][&share=0]: the signed-in user's page of rooms.
   def show
     user = cookies.signed[:session]
     return head(:unauthorized) if user.blank?
@@ -72,6 +73,12 @@ class RoomsController < ApplicationController
         })
       </script>
     JS
+    sharing =
+      if params[:share] == "0"
+        %(<meta name="turbo-cable-share-connection" content="false">)
+      else
+        %(<meta name="turbo-cable-identity" content="#{Digest::SHA256.hexdigest("cable:#{user}")}">)
+      end
     response.headers["Cache-Control"] = "no-store"
     render html: <<~HTML.html_safe, layout: false
       <!doctype html>
@@ -79,7 +86,7 @@ class RoomsController < ApplicationController
       <head>
       <title>rooms</title>
       <meta name="action-cable-url" content="/cable">
-      <meta name="turbo-cable-identity" content="#{Digest::SHA256.hexdigest("cable:#{user}")}">
+      #{sharing}
       <script src="/dist/turbo-cable.min.js"></script>
       #{echo_script}
       </head>
