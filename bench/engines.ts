@@ -1,11 +1,14 @@
-// Reconnect figures in every engine (issue 10): Chromium, Firefox and WebKit through the test drivers
-// (test/engines/driver), turbo-cable beside turbo-rails, against the project's Node Action Cable server.
+// Reconnect figures in every engine (issues 10, 22): Chromium, Firefox and WebKit through the test drivers
+// (test/engines/driver), turbo-cable beside turbo-rails and AnyCable's client, against the project's Node
+// Action Cable server. The clients' pages are open at once, one window each, and live through the same
+// outages together: a dead line, a restart, outages of 10 s, 40 s and 5 minutes, a sleeping laptop.
 //
-//   npm run bench:engines [-- --engines firefox,webkit --clients turbo-cable --outage 40 --label before]
+//   npm run bench:engines [-- --engines firefox,webkit --clients turbo-cable --outages 10,40 --label before]
 //
 // turbo-cable's page is the test server's own /test/live/<list> (page and cable on one origin, as a Rails
-// app serves them); turbo-rails' is the bench page (bench/clients/turbo_rails.html) on the bench's server.
-// One run per cell: these are seconds-scale figures whose spread comes from the clients' own jitter.
+// app serves them), reached through a relay that notes its requests (test/support/relay.ts); the others'
+// are the bench pages (bench/clients/) on the bench's server. One run per cell: these are seconds-scale
+// figures whose spread comes from the clients' own jitter.
 // Writes the table into bench/RESULTS.md between the engines markers (bench/run.ts keeps that section).
 import { readFile, writeFile } from "node:fs/promises"
 import { resolve } from "node:path"
@@ -17,27 +20,32 @@ import { BENCH_ROOT, buildPageBundles } from "./support/bundles"
 import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { withSection } from "./support/kept_sections"
 import { BenchWeb } from "./support/web"
+import { startRelay, type Relay, type RelayedRequest } from "../test/support/relay"
 
-type Client = "turbo-cable" | "turbo-rails"
+type Client = "turbo-cable" | "turbo-rails" | "anycable"
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`)
   return at > 0 ? process.argv[at + 1] : fallback
 }
 const engines = arg("engines", "chromium,firefox,webkit").split(",") as EngineName[]
-const clients = arg("clients", "turbo-cable,turbo-rails").split(",") as Client[]
-const outageSeconds = Number(arg("outage", "40"))
+const clients = arg("clients", "turbo-cable,turbo-rails,anycable").split(",") as Client[]
+/** The outages measured (seconds), each once, every client at the same time. */
+const outages = arg("outages", "10,40,300").split(",").map(Number)
 const label = arg("label", "")
 /** How long a client gets to show a missed write before it counts as never. */
 const NEVER_AFTER = 20_000
 
+/** A client's figures in one engine (ms; null = never). */
 interface Figures {
   engine: EngineName
   client: Client
   deadLineNoticed: number | null
   restartRejoined: number | null
   restartShown: number | null
-  outageRejoined: number | null
-  outageShown: number | null
+  /** Per outage length (s): from listening to rejoined and to the write shown. */
+  outages: Record<number, { rejoined: number | null; shown: number | null }>
+  /** turbo-cable: its requests to the cable's URL per minute while the server was down, per outage length (s). */
+  probesPerMinute: Record<number, number>
   wakeShown: number | null
 }
 
@@ -58,93 +66,153 @@ function shown(text: string): () => boolean {
   return new Function(`return [...document.querySelectorAll("#items li")].some((li) => li.textContent.trim() == ${JSON.stringify(text)})`) as () => boolean
 }
 
-let lists = 0
-async function open(page: EnginePage, server: NodeServer, web: BenchWeb, client: Client): Promise<string> {
-  const list = `engines-${Date.now()}-${lists++}`
-  await page.goto(client == "turbo-cable" ? `${server.app}/test/live/${list}` : web.liveUrl("turbo-rails", list))
-  if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect`)
-  await sleep(500)
-  return list
+/** A client's page, live on its own list. */
+interface Live {
+  client: Client
+  page: EnginePage
+  list: string
 }
 
-/** Server down for `downMs` with a write meanwhile; ms from listening again to rejoined and to the write shown. */
-async function outage(page: EnginePage, server: NodeServer, list: string, downMs: number) {
+let lists = 0
+/**
+ * Opens each client's live page, in a window of its own. turbo-cable's is the test server's own page reached
+ * through `relay` (page and cable on one origin, as a Rails app serves them, and every request it makes noted).
+ */
+async function openAll(browser: EngineBrowser, pages: EnginePage[], relay: Relay, web: BenchWeb): Promise<Live[]> {
+  const live: Live[] = []
+  for (const [i, client] of clients.entries()) {
+    const page = pages[i]!
+    const list = `engines-${Date.now()}-${lists++}`
+    await page.goto(client == "turbo-cable" ? `${relay.url}/test/live/${list}` : web.liveUrl(client, list))
+    if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect in ${browser.engine}`)
+    live.push({ client, page, list })
+  }
+  await sleep(500)
+  return live
+}
+
+/**
+ * The server down for `downMs` with a write to each list meanwhile; per client, ms from listening again to
+ * rejoined and to the write shown; and turbo-cable's requests through the relay while the server was down.
+ */
+async function outage(live: Live[], server: NodeServer, relay: Relay, downMs: number) {
   await server.post("/stop")
   const stoppedAt = Date.now()
   // Rejoined means connected again after the page saw the line go.
-  const lost = (await pollPage(page, disconnected, downMs)) !== null
+  const lost = await Promise.all(live.map(async ({ page }) => (await pollPage(page, disconnected, Math.min(downMs, 10_000))) !== null))
   await sleep(Math.max(0, downMs - (Date.now() - stoppedAt)))
-  const text = `written while down ${Date.now()}`
-  await server.post("/items", { list, text })
+  const texts = live.map(({ client }) => `written while down ${client} ${Date.now()}`)
+  for (const [i, { list }] of live.entries()) await server.post("/items", { list, text: texts[i] })
+  const asked = relay.requests.filter((request) => request.at > stoppedAt)
   await server.post("/start")
   const listeningAt = Date.now()
-  const isShown = shown(text)
-  let rejoined: number | null = null
-  let shownAfter: number | null = null
-  while (Date.now() - listeningAt < NEVER_AFTER && (shownAfter === null || rejoined === null)) {
-    const now = Date.now()
-    if (rejoined === null && lost && (await page.evaluate(connected))) rejoined = now - listeningAt
-    if (shownAfter === null && (await page.evaluate(isShown))) shownAfter = now - listeningAt
+  const figures = live.map(() => ({ rejoined: null as number | null, shown: null as number | null }))
+  while (Date.now() - listeningAt < NEVER_AFTER && figures.some((f) => f.shown === null || f.rejoined === null)) {
+    for (const [i, { page }] of live.entries()) {
+      const now = Date.now()
+      if (figures[i]!.rejoined === null && lost[i] && (await page.evaluate(connected))) figures[i]!.rejoined = now - listeningAt
+      if (figures[i]!.shown === null && (await page.evaluate(shown(texts[i]!)))) figures[i]!.shown = now - listeningAt
+    }
     await sleep(25)
   }
-  return { rejoined, shown: shownAfter }
+  return { figures, probesPerMinute: (probeCount(asked) * 60_000) / (listeningAt - stoppedAt) }
 }
 
-async function measure(browser: EngineBrowser, server: NodeServer, web: BenchWeb, client: Client): Promise<Figures> {
-  const { page } = browser
-  const figures: Figures = { engine: browser.engine, client, deadLineNoticed: null, restartRejoined: null, restartShown: null, outageRejoined: null, outageShown: null, wakeShown: null }
+/**
+ * Requests for the cable's URL; a retry the browser makes of its own within 100 ms counts with the one it
+ * repeats (the relay accepts and closes where a stopped server's port refuses, and Firefox retries those).
+ */
+function probeCount(requests: RelayedRequest[]): number {
+  let count = 0
+  let last = -Infinity
+  for (const request of requests) {
+    if (!request.line.startsWith("GET /cable")) continue
+    if (request.at - last > 100) count++
+    last = request.at
+  }
+  return count
+}
 
-  let list = await open(page, server, web, client)
+async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay, web: BenchWeb): Promise<Figures[]> {
+  const pages = [browser.page]
+  while (pages.length < clients.length) pages.push(await browser.newPage())
+  const rows: Figures[] = clients.map((client) => ({
+    engine: browser.engine,
+    client,
+    deadLineNoticed: null,
+    restartRejoined: null,
+    restartShown: null,
+    outages: {},
+    probesPerMinute: {},
+    wakeShown: null,
+  }))
+
+  let live = await openAll(browser, pages, relay, web)
   const frozenAt = Date.now()
   server.freeze()
   try {
-    const noticedAt = await pollPage(page, disconnected, 30_000)
-    figures.deadLineNoticed = noticedAt && noticedAt - frozenAt
+    await Promise.all(
+      live.map(async ({ page }, i) => {
+        const noticedAt = await pollPage(page, disconnected, 30_000)
+        rows[i]!.deadLineNoticed = noticedAt && noticedAt - frozenAt
+      }),
+    )
   } finally {
     server.thaw()
   }
 
-  list = await open(page, server, web, client)
-  const restart = await outage(page, server, list, 500)
-  figures.restartRejoined = restart.rejoined
-  figures.restartShown = restart.shown
+  live = await openAll(browser, pages, relay, web)
+  const restart = await outage(live, server, relay, 500)
+  restart.figures.forEach((f, i) => Object.assign(rows[i]!, { restartRejoined: f.rejoined, restartShown: f.shown }))
 
-  list = await open(page, server, web, client)
-  const long = await outage(page, server, list, outageSeconds * 1000)
-  figures.outageRejoined = long.rejoined
-  figures.outageShown = long.shown
+  for (const seconds of outages) {
+    live = await openAll(browser, pages, relay, web)
+    const long = await outage(live, server, relay, seconds * 1000)
+    long.figures.forEach((f, i) => (rows[i]!.outages[seconds] = f))
+    const cable = rows.find((row) => row.client == "turbo-cable")
+    if (cable) cable.probesPerMinute[seconds] = long.probesPerMinute
+    console.log(`${browser.engine}: ${seconds} s outage: ${JSON.stringify(long)}`)
+  }
 
   // The laptop lid: every process of the browser stopped while the server restarts and a write lands.
-  list = await open(page, server, web, client)
+  live = await openAll(browser, pages, relay, web)
   const pids = browser.pids()
-  const text = `written while asleep ${Date.now()}`
+  const texts = live.map(({ client }) => `written while asleep ${client} ${Date.now()}`)
   signal(pids, "SIGSTOP")
   let wokeAt = 0
   try {
     await server.post("/stop")
-    await server.post("/items", { list, text })
+    for (const [i, { list }] of live.entries()) await server.post("/items", { list, text: texts[i] })
     await server.post("/start")
     await sleep(3_000)
   } finally {
     wokeAt = Date.now()
     signal(pids, "SIGCONT")
   }
-  const shownAt = await pollPage(page, shown(text), NEVER_AFTER)
-  figures.wakeShown = shownAt && shownAt - wokeAt
-  return figures
+  await Promise.all(
+    live.map(async ({ page }, i) => {
+      const shownAt = await pollPage(page, shown(texts[i]!), NEVER_AFTER)
+      rows[i]!.wakeShown = shownAt && shownAt - wokeAt
+    }),
+  )
+  for (const page of pages.slice(1)) await page.close()
+  return rows
 }
 
 const seconds = (ms: number | null) => (ms === null ? "never" : `${(ms / 1000).toFixed(1)} s`)
+const CLIENT_LABELS: Record<Client, string> = { "turbo-cable": "turbo-cable", "turbo-rails": "turbo-rails", anycable: "AnyCable" }
 
 function table(rows: Figures[]): string {
+  const lengths = outages.map((s) => (s % 60 == 0 && s >= 60 ? `${s / 60} min` : `${s} s`))
   const lines = [
-    `| engine | client | dead line noticed | restart: rejoined / write shown | ${outageSeconds} s outage: rejoined / write shown | wake: write shown |`,
-    "|---|---|---|---|---|---|",
+    `| engine | client | dead line noticed | restart: rejoined / write shown | ${lengths.map((l) => `${l} outage: rejoined / write shown`).join(" | ")} | requests a minute while down (${lengths.join(", ")}) | wake: write shown |`,
+    `|---|---|---|---|${outages.map(() => "---|").join("")}---|---|`,
   ]
   for (const row of rows) {
+    const probes = row.client == "turbo-cable" ? outages.map((s) => (row.probesPerMinute[s] ?? 0).toFixed(0)).join(", ") : "(socket attempts)"
     lines.push(
-      `| ${row.engine} | ${row.client} | ${seconds(row.deadLineNoticed)} | ${seconds(row.restartRejoined)} / ${seconds(row.restartShown)} | ` +
-        `${seconds(row.outageRejoined)} / ${seconds(row.outageShown)} | ${seconds(row.wakeShown)} |`,
+      `| ${row.engine} | ${CLIENT_LABELS[row.client]} | ${seconds(row.deadLineNoticed)} | ${seconds(row.restartRejoined)} / ${seconds(row.restartShown)} | ` +
+        `${outages.map((s) => `${seconds(row.outages[s]?.rejoined ?? null)} / ${seconds(row.outages[s]?.shown ?? null)}`).join(" | ")} | ${probes} | ${seconds(row.wakeShown)} |`,
     )
   }
   return lines.join("\n")
@@ -154,22 +222,22 @@ async function main() {
   await buildPageBundles()
   const server = await startNodeServer()
   const web = await BenchWeb.start(server)
+  const relay = await startRelay(Number(new URL(server.app).port))
   const rows: Figures[] = []
   const started = Date.now()
   try {
     for (const engine of engines) {
       const browser = await launchEngine(engine)
       try {
-        for (const client of clients) {
-          const figures = await measure(browser, server, web, client)
-          console.log(JSON.stringify(figures))
-          rows.push(figures)
-        }
+        const figures = await measure(browser, server, relay, web)
+        for (const row of figures) console.log(JSON.stringify(row))
+        rows.push(...figures)
       } finally {
         await browser.close()
       }
     }
   } finally {
+    await relay.close()
     await web.close()
     await server.stop()
   }
@@ -185,10 +253,12 @@ function describe(started: number): string {
     `Written by \`npm run bench:engines\` (bench/engines.ts) on ${new Date().toISOString().slice(0, 19)}Z in ${Math.round((Date.now() - started) / 1000)} s; ` +
     `one run per cell. Chromium 156 (Debian, Playwright), Firefox ESR 153 (puppeteer-core, WebDriver BiDi), WebKitGTK 2.50 ` +
     `(WebKitWebDriver + MiniBrowser under Xvfb), against the project's Node Action Cable server (pings every 3 s). ` +
-    `Dead line: the server process SIGSTOPped, until the page's sources lose \`connected\`. Restart and outage: the server ` +
-    `stops listening, a write lands, it listens again; ms from listening to the page's sources connected again and to the ` +
-    `write on screen ("never" = not within ${NEVER_AFTER / 1000} s). Wake: every process of the browser SIGSTOPped while the server ` +
-    `restarts and a write lands, SIGCONT 3 s later; until the write is on screen.`
+    `The clients' pages are open at once and live through each fault together. ` +
+    `Dead line: the server process SIGSTOPped, until the page's sources lose \`connected\`. Restart (0.5 s) and outages: the server ` +
+    `stops listening, a write lands, it listens again; from listening to the page's sources connected again and to the ` +
+    `write on screen ("never" = not within ${NEVER_AFTER / 1000} s). Requests a minute while down: turbo-cable's requests to the ` +
+    `cable's URL while the server was down, through its relay (a retry the browser makes within 100 ms counted once). ` +
+    `Wake: every process of the browser SIGSTOPped while the server restarts and a write lands, SIGCONT 3 s later; until the write is on screen.`
   )
 }
 
