@@ -20,7 +20,7 @@ import { BENCH_ROOT, buildPageBundles } from "./support/bundles"
 import { startNodeServer, type NodeServer } from "../test/support/node_server"
 import { withSection } from "./support/kept_sections"
 import { BenchWeb } from "./support/web"
-import { startRelay, type Relay, type RelayedRequest } from "../test/support/relay"
+import { startRelay, timesAsked, type Relay } from "../test/support/relay"
 
 type Client = "turbo-cable" | "turbo-rails" | "anycable"
 const arg = (name: string, fallback: string) => {
@@ -83,7 +83,9 @@ async function openAll(browser: EngineBrowser, pages: EnginePage[], relay: Relay
   for (const [i, client] of clients.entries()) {
     const page = pages[i]!
     const list = `engines-${Date.now()}-${lists++}`
-    await page.goto(client == "turbo-cable" ? `${relay.url}/test/live/${list}` : web.liveUrl(client, list))
+    const url = client == "turbo-cable" ? `${relay.url}/test/live/${list}` : web.liveUrl(client, list)
+    // Right after an outage a pooled connection through the relay may be one its server had closed: load again.
+    await page.goto(url).catch(() => sleep(500).then(() => page.goto(url)))
     if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect in ${browser.engine}`)
     live.push({ client, page, list })
   }
@@ -115,22 +117,7 @@ async function outage(live: Live[], server: NodeServer, relay: Relay, downMs: nu
     }
     await sleep(25)
   }
-  return { figures, probesPerMinute: (probeCount(asked) * 60_000) / (listeningAt - stoppedAt) }
-}
-
-/**
- * Requests for the cable's URL; a retry the browser makes of its own within 100 ms counts with the one it
- * repeats (the relay accepts and closes where a stopped server's port refuses, and Firefox retries those).
- */
-function probeCount(requests: RelayedRequest[]): number {
-  let count = 0
-  let last = -Infinity
-  for (const request of requests) {
-    if (!request.line.startsWith("GET /cable")) continue
-    if (request.at - last > 100) count++
-    last = request.at
-  }
-  return count
+  return { figures, probesPerMinute: (timesAsked(asked, "/cable") * 60_000) / (listeningAt - stoppedAt) }
 }
 
 async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay, web: BenchWeb): Promise<Figures[]> {

@@ -96,12 +96,17 @@ export function chartSvg(title: string, subtitle: string, panels: Panel[]): stri
     body.push(svg)
     y += height + 16
   }
+  return svgDocument(title, subtitle, y, body)
+}
+
+/** The SVG around a chart's parts: white background, title and subtitle on top, `height` tall below the margin. */
+function svgDocument(title: string, subtitle: string, height: number, parts: string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 2 * MARGIN}" height="${y + MARGIN}" viewBox="${-MARGIN} ${-MARGIN} ${WIDTH + 2 * MARGIN} ${y + MARGIN}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 2 * MARGIN}" height="${height + MARGIN}" viewBox="${-MARGIN} ${-MARGIN} ${WIDTH + 2 * MARGIN} ${height + MARGIN}">`,
     `<rect x="${-MARGIN}" y="${-MARGIN}" width="100%" height="100%" fill="#fff"/>`,
     `<text x="0" y="18" font-size="16" font-weight="700" ${FONT}>${escapeXml(title)}</text>`,
     `<text x="0" y="34" font-size="11" fill="#555" ${FONT}>${escapeXml(subtitle)}</text>`,
-    ...body,
+    ...parts,
     `</svg>`,
     "",
   ].join("\n")
@@ -149,14 +154,5 @@ export function lineChartSvg(title: string, subtitle: string, xUnit: string, yUn
     parts.push(`<path d="M${plotLeft + plotWidth + 16} ${legendY}h18" stroke="${line.color}" stroke-width="2"/>`)
     parts.push(`<text x="${plotLeft + plotWidth + 40}" y="${legendY + 4}" font-size="11" ${FONT}>${escapeXml(line.name)}</text>`)
   })
-  const height = plotTop + plotHeight + 40
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH + 2 * MARGIN}" height="${height + MARGIN}" viewBox="${-MARGIN} ${-MARGIN} ${WIDTH + 2 * MARGIN} ${height + MARGIN}">`,
-    `<rect x="${-MARGIN}" y="${-MARGIN}" width="100%" height="100%" fill="#fff"/>`,
-    `<text x="0" y="18" font-size="16" font-weight="700" ${FONT}>${escapeXml(title)}</text>`,
-    `<text x="0" y="34" font-size="11" fill="#555" ${FONT}>${escapeXml(subtitle)}</text>`,
-    ...parts,
-    `</svg>`,
-    "",
-  ].join("\n")
+  return svgDocument(title, subtitle, plotTop + plotHeight + 40, parts)
 }

@@ -6,7 +6,7 @@
 // business (test/unit/probe_schedule.test.ts) and the bench's (npm run bench:engines).
 import { setTimeout as sleep } from "node:timers/promises"
 import { railsForSpecFile } from "../support/rails_server"
-import { startRelay, type Relay, type RelayedRequest } from "../support/relay"
+import { startRelay, timesAsked, type Relay, type RelayedRequest } from "../support/relay"
 import type { EnginePage } from "./driver/engine"
 import { connectedSources, expect, newList, poll, record, recorded, tabCount, test } from "./fixtures"
 
@@ -52,21 +52,7 @@ async function outage(room: string): Promise<{ asked: RelayedRequest[]; listenin
 /** At most: the first probe, 3 s of probes at least 250 ms apart, then at least 2250 ms apart. */
 const MOST_PROBES = 1 + 3_000 / 250 + Math.ceil((OUTAGE - 3_000) / 2_250)
 
-/**
- * The probes among `requests`: requests for the cable's URL, a retry the browser makes of its own within 100 ms
- * counted with the one it repeats. (The relay accepts a connection and then closes it, where a killed server's
- * port refuses it; Firefox retries a request whose connection closed before any answer, up to ~9 times at once.)
- */
-function probes(requests: RelayedRequest[]): number {
-  let count = 0
-  let last = -Infinity
-  for (const request of requests) {
-    if (!request.line.startsWith("GET /cable ")) continue
-    if (request.at - last > 100) count++
-    last = request.at
-  }
-  return count
-}
+const probes = (requests: RelayedRequest[]) => timesAsked(requests, "/cable")
 
 function expectOnlyProbes(asked: RelayedRequest[]): void {
   expect(asked.filter((request) => request.websocket)).toEqual([])

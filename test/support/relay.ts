@@ -83,3 +83,20 @@ export async function startRelay(port: number): Promise<Relay> {
     },
   }
 }
+
+/**
+ * How many times a client asked for `path` among `requests`: a retry the browser makes of its own within
+ * 100 ms counts with the one it repeats. (The relay accepts a connection and then closes it where a killed
+ * server's port refuses it; Firefox retries a request whose connection closed before any answer, up to ~9
+ * times at once.)
+ */
+export function timesAsked(requests: RelayedRequest[], path: string): number {
+  let count = 0
+  let last = -Infinity
+  for (const request of requests) {
+    if (!request.line.startsWith(`GET ${path} `)) continue
+    if (request.at - last > 100) count++
+    last = request.at
+  }
+  return count
+}
