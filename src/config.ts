@@ -4,6 +4,13 @@ import type { ExtendedProtocolChoice } from "./cable/protocol"
 import type { CableUrl } from "./cable/url"
 import type { CatchUpStrategy, HiddenCatchUpMode } from "./catch_up/policy"
 
+/**
+ * Which tabs may share one connection: "identified" only tabs whose pages name the same person
+ * (`<meta name="turbo-cable-identity">`); true every tab of the origin and cable URL (the app says its
+ * connections carry no per-user identity); false none.
+ */
+export type SharePolicy = boolean | "identified"
+
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
   url?: CableUrl
@@ -63,12 +70,17 @@ export interface CableOptions {
   /** The header Turbo's requests carry the extended protocol's session id in ("X-Socket-ID"); false for none. */
   socketIdHeader: string | false
   /**
-   * Share one connection with the other tabs of this browser that name the same cable URL (and identity,
-   * `<meta name="turbo-cable-identity">`), through a shared worker. `<meta name="turbo-cable-share-connection"
-   * content="false">` turns it off per page. Read when the line first opens.
+   * Share one connection with the other tabs of this browser that name the same cable URL, through a shared
+   * worker: "identified" (default) only between pages that say whose they are with `<meta
+   * name="turbo-cable-identity">` (a page without it keeps a socket of its own, as with turbo-rails); true
+   * whoever's they are; false never. `<meta name="turbo-cable-share-connection" content="true|false|identified">`
+   * overrides it per page. Read when the line first opens.
    */
-  shareConnection: boolean
-  /** Where the worker script is; default: `<meta name="turbo-cable-worker">`, else turbo-cable-worker.js beside turbo-cable's script. */
+  shareConnection: SharePolicy
+  /**
+   * Where the shared worker's script is, when your tooling moved it; also `<meta name="turbo-cable-worker">`.
+   * Default: the script-tag build is its own worker; the module builds use turbo-cable-worker.js beside them.
+   */
   workerUrl?: string
 }
 
@@ -101,7 +113,8 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials" 
   fastDuplicateRemoval: true,
   extendedProtocol: "prefer",
   socketIdHeader: "X-Socket-ID",
-  shareConnection: true,
+  // A connection is opened with the browser's cookies: only pages that say they are one person's may share it.
+  shareConnection: "identified",
 }
 
 /** Options with the defaults filled in; `backoff` may be given in part. */

@@ -10,8 +10,7 @@ import { systemClock, type Clock } from "./cable/clock"
 import type { Line, StopReason } from "./cable/line"
 import { watchPageLifecycle } from "./cable/page_lifecycle"
 import { Registry, type FeedSource, type RegistryEvents } from "./cable/registry"
-import { LazyLine } from "./cable/lazy_line"
-import { loadTabLine } from "./shared/tab_line"
+import { TabLine } from "./shared/tab_line"
 import { PageStatus, type ConnectionState } from "./cable/status"
 import { resolveCableUrl } from "./cable/url"
 import type { TurboMorph } from "./catch_up/morph"
@@ -76,7 +75,7 @@ export class PageCable {
     const { clock = systemClock, turbo, document = globalThis.document } = parts
     const options = (this.options = resolveOptions(parts.options))
     this.status = new PageStatus(document ?? undefined)
-    const line = (this.line = parts.line ?? new LazyLine(() => loadTabLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket)))
+    const line = (this.line = parts.line ?? new TabLine(async (replace) => (await import("./shared/line_choice")).chooseLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket, replace)))
     // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
     // the drop, brings every dropped message's effect with it.
     this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.catchUp?.request("overflow")) : null

@@ -53,4 +53,4 @@ export const EVICT_AFTER = 30_000
 export const WORKER_SILENT_AFTER = 2_000
 export const PROBE_TIMEOUT = 500
 /** A tab's first join waits this long for the worker (it may have to load) before the tab opens a socket of its own. */
-export const JOIN_TIMEOUT = 3_000
+export const JOIN_TIMEOUT = 500

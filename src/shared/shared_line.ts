@@ -1,8 +1,10 @@
-// A tab's end of the connection its browser shares (the socket is in a shared worker: worker.ts). It behaves
+// A tab's end of the connection its browser shares (the socket is in a shared worker: worker_hub.ts). It behaves
 // as a line of its own to the tab's registry: state mirrored from the worker, frames of the subscriptions
 // this tab holds, each once. A page that goes (pagehide) leaves; back from the back/forward cache, woken
 // after a freeze, let go by the worker, or facing a silent worker, it joins again and its registry
-// subscribes again and catches up, as after any drop.
+// subscribes again and catches up, as after any drop. When a worker cannot be joined (it fails to load, the
+// browser refuses it, it does not answer) or the page may share no more, it gives up, once, and the tab
+// goes on with a socket of its own (tab_line.ts); it then leaves nothing behind, no listener, no timer.
 import type { Clock, TimerHandle } from "../cable/clock"
 import type { HistoryAnchor, Line, LineEvents, LineState, StateChange, StopReason } from "../cable/line"
 import type { PageWake } from "../cable/page_lifecycle"
@@ -10,25 +12,29 @@ import { sinceOf } from "../cable/history_since"
 import { Emitter } from "../events"
 import { debug, debugEnabled } from "../log"
 import { JOIN_TIMEOUT, PROBE_TIMEOUT, WORKER_SILENT_AFTER, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
-import { pageIdentity, sharedWorkerFor, type SharedWorkerSpec } from "./sharing"
-import type { TabLineOptions } from "./tab_line"
-
-/** Joins the connection this tab's browser shares; rejects with why it cannot (tab_line.ts then opens a socket of its own). */
-export function joinSharedConnection(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket, here: string): Promise<SharedLine> {
-  return SharedLine.join(
-    (decided) => sharedWorkerFor(options, webSocketClass(), here, decided),
-    ({ cableUrl: url }) => {
-      const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay } = options
-      return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay }
-    },
-    clock,
-  )
-}
+import { pageIdentity, WORKER_META, type OwnSocket, type SharedWorkerSpec } from "./sharing"
+import type { TabLineOptions } from "./line_choice"
+import { startSharedWorker } from "./worker_script"
 
 /** A page still here this long after its beforeunload did not go (a navigation answered by a download or a 204). */
 const STAYED_AFTER = 5_000
 
 const IDLE: LineSnapshot = { state: "idle", extended: false, sessionId: null, rejoiningAfterWake: false }
+
+/** What the worker is told of the tab's settings: the cable URL resolved, no functions. */
+function sharedSettings(options: TabLineOptions, { cableUrl: url }: SharedWorkerSpec): SharedSettings {
+  const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay } = options
+  return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay }
+}
+
+/** Why a worker could not be started or joined, with what fixes it. */
+function workerFailed(spec: SharedWorkerSpec, what: string): OwnSocket {
+  const where = spec.url ?? "turbo-cable-worker.js (beside turbo-cable's module)"
+  return {
+    why: `the shared worker ${where} ${what}. Serve it from the page's origin as JavaScript, allow it in worker-src, or name it with <meta name="${WORKER_META}">`,
+    expected: false,
+  }
+}
 
 export class SharedLine implements Line {
   private readonly events = new Emitter<LineEvents>()
@@ -50,36 +56,49 @@ export class SharedLine implements Line {
   private tabs = 1
   /** A navigation away started (beforeunload) and the tab left: if no pagehide follows, the page stayed (a download, a 204). */
   private stayed: TimerHandle = null
-  /** It fell back to a socket of the tab's own before its first join: it does nothing more. */
+  /** The watch for a Content-Security-Policy that forbids the worker, while a join is under way. */
+  private policyWatch: AbortController | null = null
+  /** Every page listener of this line: aborted when it gives up. */
+  private readonly listening = new AbortController()
+  /** It gave up: the tab has a socket of its own now, and this line does nothing more. */
   private disposed = false
 
-  /** Joins the worker; rejects if it cannot be joined (a script that fails to load, a policy that forbids it). */
-  static join(worker: (decided: boolean) => SharedWorkerSpec | string, settings: (worker: SharedWorkerSpec) => SharedSettings, clock: Clock): Promise<SharedLine> {
-    return new Promise((resolve, reject) => {
-      const line = new SharedLine(worker, settings, clock, resolve, reject)
-      line.connect()
-    })
+  /** Joins the worker; resolves with the line once joined, or with why the tab should keep a socket of its own. */
+  static join(
+    worker: (decided: boolean) => SharedWorkerSpec | OwnSocket,
+    options: TabLineOptions,
+    clock: Clock,
+    gaveUp: (why: OwnSocket) => void,
+  ): Promise<SharedLine | OwnSocket> {
+    return new Promise((resolve) => new SharedLine(worker, options, clock, resolve, gaveUp).connect())
   }
 
   private constructor(
-    private readonly worker: (decided: boolean) => SharedWorkerSpec | string,
-    private readonly settings: (worker: SharedWorkerSpec) => SharedSettings,
+    private readonly worker: (decided: boolean) => SharedWorkerSpec | OwnSocket,
+    private readonly options: TabLineOptions,
     private readonly clock: Clock,
-    private firstJoined: ((line: SharedLine) => void) | null,
-    private firstFailed: ((error: unknown) => void) | null,
+    /** Answers `join` once: with this line when first joined, or with why it could not be. */
+    private firstJoin: ((outcome: SharedLine | OwnSocket) => void) | null,
+    /** It cannot go on after it was in use (a worker that cannot be joined again, a page that may share no more). */
+    private readonly gaveUp: (why: OwnSocket) => void,
   ) {
     this.lastHeard = clock.now()
     this.watchdog = clock.every(PROBE_TIMEOUT, () => this.checkWorker())
+    const { signal } = this.listening
     // A page leaves when it starts to go: WebKit suspends a shared worker whose last page enters the
     // back/forward cache, and a leave posted on pagehide would wait, with the socket open, until it came back.
-    addEventListener("beforeunload", () => this.leaveEarly())
-    addEventListener("pagehide", () => {
-      this.clock.cancel(this.stayed)
-      if (!this.disposed) this.post({ type: "leave" })
-    })
-    addEventListener("pageshow", (event) => event.persisted && this.rejoin("back from the back/forward cache"))
+    addEventListener("beforeunload", () => this.leaveEarly(), { signal })
+    addEventListener(
+      "pagehide",
+      () => {
+        this.clock.cancel(this.stayed)
+        this.post({ type: "leave" })
+      },
+      { signal },
+    )
+    addEventListener("pageshow", (event) => event.persisted && this.rejoin("back from the back/forward cache"), { signal })
     // A Turbo visit may render the head of another identity (a sign-in, a sign-out): that tab leaves.
-    addEventListener("turbo:load", () => this.identity != pageIdentity() && this.rejoin("the page's identity changed"))
+    addEventListener("turbo:load", () => this.identity != pageIdentity() && this.rejoin("the page's identity changed"), { signal })
   }
 
   get state(): LineState {
@@ -133,7 +152,7 @@ export class SharedLine implements Line {
   }
 
   stop(reason: StopReason): void {
-    if (this.stoppedHere) return
+    if (this.stoppedHere || this.disposed) return
     this.post({ type: "leave" })
     debug("stopped:", reason, "(this tab left the shared connection)")
     this.update(() => {
@@ -166,38 +185,48 @@ export class SharedLine implements Line {
     // The worker lets go of what the old port held (it may be the same worker: a rejoin).
     this.post({ type: "leave" })
     this.port?.close()
+    this.port = null
     this.joined = false
-    const spec = this.worker(!this.firstJoined)
-    if (typeof spec == "string") return this.failed(new Error(spec))
+    const spec = this.worker(!this.firstJoin)
+    if ("why" in spec) return this.failed(spec)
+    this.watchPolicy(spec)
     let worker: SharedWorker
     try {
-      worker = new SharedWorker(spec.url, { name: spec.name })
+      worker = startSharedWorker(spec.url, spec.name)
     } catch (error) {
-      return this.failed(error)
+      return this.failed(workerFailed(spec, `was refused by the browser (${error instanceof Error ? error.message : error})`))
     }
-    worker.addEventListener("error", () => this.failed(new Error(`the shared worker ${spec.url} failed to load`)))
+    worker.addEventListener("error", () => this.failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)")))
     const port = (this.port = worker.port)
     port.onmessage = ({ data }: MessageEvent<WorkerMessage>) => port == this.port && this.heard(data)
     port.start()
     this.identity = pageIdentity()
-    this.post({ type: "join", settings: this.settings(spec) })
+    this.post({ type: "join", settings: sharedSettings(this.options, spec) })
     this.clock.cancel(this.joinTimer)
-    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.joined || this.failed(new Error("the shared worker did not answer")))
-    debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url}, "${spec.name}")`)
+    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.failed(workerFailed(spec, `did not answer within ${JOIN_TIMEOUT} ms`)))
+    debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url ?? "beside the module"}, "${spec.name}")`)
   }
 
-  /** Before the first join, the tab falls back to a socket of its own; after it, it tries again. */
-  private failed(error: unknown): void {
-    if (this.joined) return
-    if (this.firstFailed) {
-      this.dispose()
-      this.firstFailed(error)
-      this.firstFailed = this.firstJoined = null
-      return
+  /** A worker the page's Content-Security-Policy forbids fails with an `error` event that does not say so: this does. */
+  private watchPolicy(spec: SharedWorkerSpec): void {
+    this.policyWatch?.abort()
+    const watch = (this.policyWatch = new AbortController())
+    const forbidden = (event: SecurityPolicyViolationEvent) => {
+      const directive = event.effectiveDirective || event.violatedDirective
+      if (!/^(worker|child|script|default)-src/.test(directive) || !/^https?:/.test(event.blockedURI)) return
+      this.failed(workerFailed(spec, `is forbidden by the page's Content-Security-Policy (${directive})`))
     }
-    debug("the shared worker could not be joined, trying again:", error)
-    this.clock.cancel(this.joinTimer)
-    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.joined || this.connect())
+    document.addEventListener("securitypolicyviolation", forbidden, { signal: watch.signal })
+  }
+
+  /** The worker cannot be joined, or the page may share no more: the tab goes on with a socket of its own. */
+  private failed(why: OwnSocket): void {
+    if (this.joined || this.disposed) return
+    this.dispose()
+    if (this.firstJoin) {
+      this.firstJoin(why)
+      this.firstJoin = null
+    } else this.gaveUp(why)
   }
 
   private heard(message: WorkerMessage): void {
@@ -207,13 +236,14 @@ export class SharedLine implements Line {
       case "joined":
         this.joined = true
         this.clock.cancel(this.joinTimer)
+        this.policyWatch?.abort()
         debug(`joined: the shared worker holds the socket (${message.tabs} tab(s) share it)`)
         this.tabs = message.tabs
         this.events.emit("tabs", message.tabs)
         this.update(() => (this.line = message.line))
         if (this.opened) this.post({ type: "open" })
-        this.firstJoined?.(this)
-        this.firstJoined = this.firstFailed = null
+        this.firstJoin?.(this)
+        this.firstJoin = null
         return
       case "line":
         return this.update(() => (this.line = message.line), message.reason)
@@ -249,7 +279,7 @@ export class SharedLine implements Line {
 
   /** Joins again, holding nothing: the registry hears a drop now and subscribes again after the welcome. */
   private rejoin(why: string): void {
-    if (this.stoppedHere || this.firstFailed || this.disposed) return
+    if (this.stoppedHere || this.firstJoin || this.disposed) return
     debug("joining the shared connection again:", why)
     const wasWelcomed = this.welcomed
     this.update(() => {
@@ -287,9 +317,13 @@ export class SharedLine implements Line {
   }
 
   private dispose(): void {
+    this.post({ type: "leave" })
     this.disposed = true
+    this.listening.abort()
+    this.policyWatch?.abort()
     this.clock.cancel(this.watchdog)
     this.clock.cancel(this.joinTimer)
+    this.clock.cancel(this.stayed)
     this.port?.close()
     this.port = null
   }

@@ -1,34 +1,107 @@
-// Which line a tab gets, decided when something first asks for one: the connection its browser shares
-// (shared_line.ts), or, where it cannot share or the worker cannot be joined, a socket of its own.
-import type { Clock } from "../cable/clock"
-import type { Line } from "../cable/line"
-import type { LineSettings } from "../cable/socket_line"
-import type { CableOptions } from "../config"
-import { debug, logError } from "../log"
-import { loadSocketLine } from "./socket_code"
+// The line a tab gets, made when something first asks for one (line_choice.ts, loaded then: a page with no
+// stream source and no app channel never downloads it), and replaced when the one it has cannot go on: a
+// shared connection that fails hands over to a socket of the tab's own, and the registry hears a drop and
+// subscribes again on it, as after any reconnect. Listeners are bound to the current line itself: a frame
+// takes no extra hop through here.
+import type { HistoryAnchor, Line, LineEvents, LineState, StopReason } from "../cable/line"
+import type { PageWake } from "../cable/page_lifecycle"
+import { logError } from "../log"
 
-export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">
+/** Makes the tab's first line; `replace` puts another in its place later. */
+export type LineLoader = (replace: (next: Line) => void) => Promise<Line>
 
-// Read while this script runs: a classic script (the script-tag build) is `document.currentScript` only now,
-// and an ES module is `import.meta.url`. The worker file sits beside either.
-const here = (globalThis.document?.currentScript as HTMLScriptElement | null)?.src || import.meta.url
+interface Listener {
+  name: keyof LineEvents
+  listener: (...args: any[]) => void
+  unbind?: () => void
+}
 
-export async function loadTabLine(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket): Promise<Line> {
-  if (!options.shareConnection) debug("a socket of this tab's own: sharing is turned off")
-  else if (typeof SharedWorker == "undefined") debug("a socket of this tab's own: this browser has no SharedWorker")
-  else {
-    try {
-      const { joinSharedConnection } = await import("./shared_line")
-      return await joinSharedConnection(options, clock, webSocketClass, here)
-    } catch (error) {
-      debug("a socket of this tab's own:", error instanceof Error ? error.message : error)
+export class TabLine implements Line {
+  private line: Line | null = null
+  private loading = false
+  private listeners: Listener[] = []
+  /** What was asked before the line loaded, replayed on it in order. */
+  private readonly asked: Array<(line: Line) => void> = []
+
+  constructor(private readonly load: LineLoader) {}
+
+  get state(): LineState {
+    return this.line?.state ?? "idle"
+  }
+  get extended(): boolean {
+    return this.line?.extended ?? false
+  }
+  get sessionId(): string | null {
+    return this.line?.sessionId ?? null
+  }
+  get rejoiningAfterWake(): boolean {
+    return this.line?.rejoiningAfterWake ?? false
+  }
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): () => void {
+    const entry: Listener = { name, listener, unbind: this.line?.on(name, listener) }
+    this.listeners.push(entry)
+    return () => {
+      entry.unbind?.()
+      this.listeners = this.listeners.filter((other) => other !== entry)
     }
   }
-  try {
-    const SocketLine = await loadSocketLine(here, options.workerUrl)
-    return new SocketLine(options, clock, webSocketClass)
-  } catch (error) {
-    logError("the socket's code could not be loaded", error)
-    throw error
+
+  open(): void {
+    this.whenLoaded((line) => line.open())
+  }
+
+  /** Nothing can be sent before the line exists: it has not been welcomed. */
+  send(command: string): boolean {
+    return this.line?.send(command) ?? false
+  }
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.line?.subscribe(identifier, anchor) ?? false
+  }
+
+  unsubscribe(identifier: string): boolean {
+    return this.line?.unsubscribe(identifier) ?? false
+  }
+
+  wake(why: PageWake): void {
+    this.line?.wake(why)
+  }
+
+  stop(reason: StopReason): void {
+    this.whenLoaded((line) => line.stop(reason))
+  }
+
+  restart(): void {
+    this.whenLoaded((line) => line.restart())
+  }
+
+  private whenLoaded(ask: (line: Line) => void): void {
+    if (this.line) return ask(this.line)
+    this.asked.push(ask)
+    if (this.loading) return
+    this.loading = true
+    this.load((next) => this.replace(next))
+      .then((line) => {
+        this.bind(line)
+        for (const ask of this.asked.splice(0)) ask(line)
+      })
+      .catch((error) => logError("the line's code failed to load", error))
+  }
+
+  /** `next` takes the place of a line that gave up: what was connected is lost, and what was open opens again. */
+  private replace(next: Line): void {
+    const state = this.state
+    this.bind(next)
+    if (state == "connected") for (const { name, listener } of this.listeners) if (name == "lost") listener(true)
+    if (state != "idle" && state != "stopped") next.open()
+  }
+
+  private bind(line: Line): void {
+    for (const entry of this.listeners) {
+      entry.unbind?.()
+      entry.unbind = line.on(entry.name, entry.listener)
+    }
+    this.line = line
   }
 }

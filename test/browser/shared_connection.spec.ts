@@ -20,9 +20,9 @@ test.beforeEach(async ({ server }) => {
 })
 
 test("tabs of one profile share one connection; each gets its own streams, the shared one once in each", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const pages = [page, ...(await Promise.all([1, 2, 3, 4].map(() => openTab(context, blank))))]
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const pages = [page, ...(await Promise.all([1, 2, 3, 4].map(() => openTab(context, alicePage))))]
   for (const [index, tab] of pages.entries()) {
     await addSource(tab, server, `own-${index}`)
     await addSource(tab, server, "everyone")
@@ -42,9 +42,9 @@ test("tabs of one profile share one connection; each gets its own streams, the s
 })
 
 test("the tab that opened the connection closes, then the next: the others go on, each write once", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const [second, third] = [await openTab(context, blank), await openTab(context, blank)]
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const [second, third] = [await openTab(context, alicePage), await openTab(context, alicePage)]
   for (const tab of [page, second, third]) await addSource(tab, server, "closing")
   for (const tab of [page, second, third]) await live(tab)
 
@@ -59,9 +59,9 @@ test("the tab that opened the connection closes, then the next: the others go on
 })
 
 test("a frozen tab does not hold the others back, and gets what it missed when it resumes", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const other = await openTab(context, blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const other = await openTab(context, alicePage)
   for (const tab of [page, other]) await addSource(tab, server, "frozen")
   for (const tab of [page, other]) await live(tab)
   const cdp = await context.newCDPSession(page)
@@ -76,9 +76,9 @@ test("a frozen tab does not hold the others back, and gets what it missed when i
 })
 
 test("a tab that stops its cable leaves the shared connection alone; restarted, it joins again", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const other = await openTab(context, blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const other = await openTab(context, alicePage)
   for (const tab of [page, other]) await addSource(tab, server, "stopping")
   for (const tab of [page, other]) await live(tab)
 
@@ -118,14 +118,14 @@ test("tabs of different identities never share, and a tab whose identity changes
 })
 
 test("a tab with a URL function or with sharing off keeps a socket of its own", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
   await addSource(page, server, "apart")
   await live(page)
-  const withFunction = await openTab(context, blank)
+  const withFunction = await openTab(context, alicePage)
   await withFunction.evaluate(() => (window as any).TurboCable.configure({ url: () => "/cable?via=function" }))
   await addSource(withFunction, server, "apart")
-  const sharingOff = await openTab(context, blank)
+  const sharingOff = await openTab(context, alicePage)
   await sharingOff.evaluate(() => (window as any).TurboCable.configure({ shareConnection: false }))
   await addSource(sharingOff, server, "apart")
   for (const tab of [withFunction, sharingOff]) await live(tab)
@@ -144,7 +144,7 @@ async function endSharedWorker(page: Page): Promise<void> {
 
 test("the worker ends: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
   const list = `orphaned-${Date.now()}`
-  const url = `${server.app}/test/live/${list}`
+  const url = `${server.app}/test/live/${list}?identity=alice`
   await page.goto(url)
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
