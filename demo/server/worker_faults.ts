@@ -7,16 +7,21 @@ import type { IncomingMessage } from "node:http"
 import { escapeHtml } from "../app/html"
 
 export const WORKER_FAULTS = ["404", "403", "script-error", "no-answer", "csp", "other-origin", "no-shared-worker"] as const
-export type WorkerFault = (typeof WORKER_FAULTS)[number]
+/** "gone-after-first": the first worker starts; any later one (after the browser ended the first) gets a 404. */
+export type WorkerFault = (typeof WORKER_FAULTS)[number] | "gone-after-first"
 
 export function isWorkerFault(name: string): name is WorkerFault {
-  return (WORKER_FAULTS as readonly string[]).includes(name)
+  return name == "gone-after-first" || (WORKER_FAULTS as readonly string[]).includes(name)
 }
+
+let workersStarted = 0
 
 /** What the worker's request gets instead of the script, or null for the script itself. */
 export function faultyWorker(fault: WorkerFault, req: IncomingMessage): { status: number; body: string } | null {
   if (req.headers["sec-fetch-dest"] != "sharedworker") return null
   switch (fault) {
+    case "gone-after-first":
+      return workersStarted++ == 0 ? null : { status: 404, body: "not found\n" }
     case "404":
       return { status: 404, body: "not found\n" }
     case "403":

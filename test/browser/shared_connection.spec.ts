@@ -2,7 +2,7 @@
 // server, every guarantee per tab, and what keeps a tab apart (another identity, a URL function, sharing off).
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
-import { attachSharedWorkers } from "../support/shared_workers"
+import { killSharedWorkers } from "../support/shared_workers"
 import { addSource, appendStream, eventually, expect, test } from "./fixtures"
 
 const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
@@ -135,26 +135,50 @@ test("a tab with a URL function or with sharing off keeps a socket of its own", 
   for (const tab of [page, withFunction, sharingOff]) await expect(tab.locator("#items li")).toHaveText(["to every socket"])
 })
 
-/** Ends the context's shared worker as the browser would (its process gone): `close()` inside it, over CDP. */
-async function endSharedWorker(page: Page): Promise<void> {
-  const { cdp, workers } = await attachSharedWorkers(page)
-  for (const worker of workers) await worker.send("Runtime.evaluate", { expression: "close()" })
-  await cdp.detach()
-}
-
-test("the worker ends: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
+test("the worker is killed: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
   const list = `orphaned-${Date.now()}`
   const url = `${server.app}/test/live/${list}?identity=alice`
   await page.goto(url)
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
+  // How often an item was added to the list: a write applied twice (a replay and a live copy) adds it twice.
+  for (const tab of [page, other]) {
+    await tab.evaluate(() => {
+      const added: Record<string, number> = ((window as any).added = {})
+      new MutationObserver((records) => {
+        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
+      }).observe(document.body, { childList: true, subtree: true })
+    })
+  }
 
-  await endSharedWorker(page)
+  // Abruptly, as a crash of its process: no close() runs in it.
+  expect(await killSharedWorkers(page)).toBe(1)
   await eventually(() => server.connections(), 0)
   const endedAt = Date.now()
   await server.post("/items", { list, text: "after the worker ended" })
   for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["after the worker ended"], { timeout: 10_000 })
-  console.log(`worker ended: its write shown in both tabs ${Date.now() - endedAt} ms later`)
+  console.log(`worker killed: its write shown in both tabs ${Date.now() - endedAt} ms later`)
   await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
   expect(await server.connections()).toBe(1)
+  await server.post("/items", { list, text: "live again" })
+  for (const tab of [page, other]) {
+    await expect(tab.locator("#items li")).toHaveText(["after the worker ended", "live again"])
+    expect(await tab.evaluate(() => (window as any).added)).toEqual({ "after the worker ended": 1, "live again": 1 })
+  }
+})
+
+test("the worker is killed and a new one cannot be started: the tab goes on on a socket of its own and catches up", async ({ page, server }) => {
+  const list = `worker-gone-${Date.now()}`
+  // The page's script is its own worker; the first worker starts, any later one is answered 404 (worker_faults.ts).
+  await page.goto(`${server.app}/test/faults/gone-after-first/page?list=${list}`)
+  await live(page)
+  expect(await killSharedWorkers(page)).toBe(1)
+  await eventually(() => server.connections(), 0)
+  await server.post("/items", { list, text: "after the worker was killed" })
+  await expect(page.locator("#items li")).toHaveText(["after the worker was killed"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /^(connected|caught-up)$/)
+  expect(await server.connections()).toBe(1)
+  const warnings = await page.evaluate(() => (window as any).__warnings)
+  expect(warnings).toHaveLength(1)
+  expect(warnings[0]).toMatch(/failed to load/)
 })

@@ -3,12 +3,12 @@
 // navigation, first visit, and says once, as a warning with the fix, why it did not share. The faults are
 // served by the test server (demo/server/worker_faults.ts): the page's request for the script-tag build gets
 // the file, the worker's request for the same URL gets the fault.
-import { WORKER_FAULTS, type WorkerFault } from "../../demo/server/worker_faults"
+import { WORKER_FAULTS } from "../../demo/server/worker_faults"
 import type { EnginePage } from "./driver/engine"
 import { appendStream, cableState, expect, listItems, newList, poll, tabCount, test } from "./fixtures"
 
 /** What each fault must show: whether the page was told why it does not share (a warning), and with what. */
-const WARNING: Record<WorkerFault, RegExp | null> = {
+const WARNING: Record<(typeof WORKER_FAULTS)[number], RegExp | null> = {
   "404": /failed to load .*worker-src.*turbo-cable-worker/,
   "403": /failed to load .*worker-src.*turbo-cable-worker/,
   "script-error": /(failed to load|did not answer) .*worker-src/,
