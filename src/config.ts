@@ -1,8 +1,30 @@
 // Every option, its default, in one place. The page's cable reads them as it goes: `url` at every connect.
-import type { BackoffPolicy } from "./cable/backoff"
-import type { ExtendedProtocolChoice } from "./cable/protocol"
-import type { CableUrl } from "./cable/url"
-import type { CatchUpStrategy, HiddenCatchUpMode } from "./catch_up/policy"
+
+/** A URL, or a function that returns one (read again at every connect, e.g. to add a fresh token). */
+export type CableUrl = string | (() => string)
+
+export interface BackoffPolicy {
+  /** Delay before the first retry, before jitter (ms). */
+  firstDelay: number
+  /** Growth per further attempt. */
+  factor: number
+  /** No delay exceeds this (ms). */
+  maxDelay: number
+  /** Each delay is drawn uniformly from [d * (1 - jitter), d * (1 + jitter)]. */
+  jitter: number
+}
+
+/** Whether to offer AnyCable's extended protocol: before the plain one, alone, or not at all. */
+export type ExtendedProtocolChoice = "prefer" | "only" | "off"
+
+/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
+export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
+
+/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
+export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
+
+/** What a hidden tab does when it should refetch its page: wait until it is shown ("defer"), or refetch at once ("now"). */
+export type HiddenCatchUpMode = "defer" | "now"
 
 /**
  * Which tabs may share one connection: "identified" only tabs whose pages name the same person
@@ -130,3 +152,11 @@ export function applyOptions(options: CableOptions, changes: OptionChanges): Cab
 export function resolveOptions(changes: OptionChanges = {}): CableOptions {
   return applyOptions({ ...defaults, backoff: { ...defaults.backoff } }, changes)
 }
+
+/** What the line reads of the options, as it goes (the URL at every connect). */
+export type LineSettings = Pick<
+  CableOptions,
+  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
+>
+
+export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">

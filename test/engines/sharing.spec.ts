@@ -10,7 +10,7 @@
 // probe unanswered for PROBE_TIMEOUT): then they join a new one and catch up. So in WebKit a close may be followed
 // by that wait and a reconnect, checked as such.
 import { setTimeout as sleep } from "node:timers/promises"
-import { PROBE_TIMEOUT, WORKER_SILENT_AFTER } from "../../src/shared/messages"
+import { PROBE_TIMEOUT, WORKER_SILENT_AFTER } from "../../src/sharing/messages"
 import type { EngineName, EnginePage } from "./driver/engine"
 import { addSource, cableState, connectedSources, expect, listItems, newList, poll, recorded, tabCount, test } from "./fixtures"
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
-import type { Line } from "../../src/cable/line"
-import { TabLine } from "../../src/shared/tab_line"
-import { sharePolicy } from "../../src/shared/sharing"
+import type { Line } from "../../src/line"
+import { TabLine } from "../../src/line_choice/tab_line"
+import { sharePolicy } from "../../src/sharing/tab/policy"
 import { FakeLine } from "../support/fake_line"
 
 /** A tab line over `first`, and the function that replaces it (what line_choice.ts gets). */

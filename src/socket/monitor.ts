@@ -1,6 +1,6 @@
 // Liveness: any frame is a keepalive; a silent line is dead; a long unseen gap means the machine slept.
 
-import type { Clock, TimerHandle } from "./clock"
+import type { Clock, TimerHandle } from "../clock"
 
 export function isStale(now: number, lastFrameAt: number, staleAfter: number): boolean {
   return now - lastFrameAt >= staleAfter

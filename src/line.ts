@@ -1,9 +1,10 @@
 // The seam between the registry and whatever carries its commands to the server: one WebSocket of this page
-// (socket_line.ts), or the connection the tabs of a browser share through a worker (shared/shared_line.ts).
-import type { Unbind } from "../events"
-import type { PageWake } from "./page_lifecycle"
+// (socket_line.ts), or the connection the tabs of a browser share through a worker (sharing/tab/shared_line.ts).
+import type { Unbind } from "./events"
 import type { DisconnectReason, SubscriptionFrame } from "./protocol"
-import type { TOKEN_EXPIRED } from "./refusal"
+import type { TOKEN_EXPIRED } from "./protocol"
+
+export type PageWake = "online" | "visible" | "pageshow" | "resume" | "focus"
 
 /** The line's state, as the page shows it (`data-turbo-cable-state` adds the catch-up's on top). */
 export type LineState =
@@ -74,7 +75,7 @@ export interface LineEvents {
   state(change: StateChange): void
   /** Extended protocol: a subscription's history was answered; its missed messages, if any, came before this. */
   history(identifier: string, outcome: HistoryOutcome): void
-  /** How many tabs share this connection (a shared line only: shared/shared_line.ts). */
+  /** How many tabs share this connection (a shared line only: sharing/tab/shared_line.ts). */
   tabs(count: number): void
 }
 

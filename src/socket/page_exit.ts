@@ -13,7 +13,7 @@
 // change that (measured: the decision is taken when the navigation starts, while the close handshake is
 // still running), so a Back there loads the page afresh.
 
-import type { Clock } from "./clock"
+import type { Clock } from "../clock"
 
 /** How long after `beforeunload` a reconnect is held back (ms). */
 export const LEAVE_GRACE = 1_000

@@ -3,9 +3,9 @@
 // the set really changes.
 import type { Emitter } from "../events"
 import { debug, guard } from "../log"
-import type { Clock, TimerHandle } from "./clock"
-import type { HistoryAnchor, Line, Welcome } from "./line"
-import { extendedCommand, messageCommand, type ExtendedCommand, type PresenceEvent, type SubscriptionFrame } from "./protocol"
+import type { Clock, TimerHandle } from "../clock"
+import type { HistoryAnchor, Line, Welcome } from "../line"
+import { extendedCommand, messageCommand, type ExtendedCommand, type PresenceEvent, type SubscriptionFrame } from "../protocol"
 
 /** What a feed tells the elements and app channels that use it. */
 export interface FeedSource {

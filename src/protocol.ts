@@ -1,5 +1,6 @@
 // The Action Cable wire protocol (actioncable-v1-json) and what AnyCable's extended one
 // (actioncable-v1-ext-json) adds to it: every string the wire carries lives here.
+import type { ExtendedProtocolChoice } from "./config"
 
 export const PLAIN_PROTOCOL = "actioncable-v1-json"
 export const EXTENDED_PROTOCOL = "actioncable-v1-ext-json"
@@ -7,8 +8,6 @@ export const UNSUPPORTED_PROTOCOL = "actioncable-unsupported"
 /** Action Cable's own pair (@rails/actioncable's `INTERNAL.protocols`). */
 export const SUBPROTOCOLS = [PLAIN_PROTOCOL, UNSUPPORTED_PROTOCOL] as const
 
-/** Whether to offer AnyCable's extended protocol: before the plain one, alone, or not at all. */
-export type ExtendedProtocolChoice = "prefer" | "only" | "off"
 
 /**
  * The subprotocols a socket offers. "only" still offers `actioncable-unsupported`, so a server that speaks
@@ -166,3 +165,6 @@ export type ExtendedCommand =
 export function extendedCommand(identifier: string, command: ExtendedCommand): string {
   return JSON.stringify({ ...command, identifier })
 }
+
+/** AnyCable's reason when the token in the URL has expired (anycable-client's `token_expired`). */
+export const TOKEN_EXPIRED = "token_expired"

@@ -1,15 +1,5 @@
 // Reconnect timing: pure functions over numbers, so tests call them without waiting.
-
-export interface BackoffPolicy {
-  /** Delay before the first retry, before jitter (ms). */
-  firstDelay: number
-  /** Growth per further attempt. */
-  factor: number
-  /** No delay exceeds this (ms). */
-  maxDelay: number
-  /** Each delay is drawn uniformly from [d * (1 - jitter), d * (1 + jitter)]. */
-  jitter: number
-}
+import type { BackoffPolicy } from "../config"
 
 /**
  * The wait before reconnect attempt `attempt` (0 = the first retry after a drop).

@@ -1,9 +1,9 @@
 // The extended protocol's history, for every subscription of the line: each subscribe (and each session
 // restore) asks for what was missed, and what arrives passes through the subscription's positions
 // (stream_positions.ts) before the registry sees it. Loaded with the socket's code only.
-import type { Clock, TimerHandle } from "./clock"
-import type { HistoryAnchor, HistoryOutcome } from "./line"
-import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "./protocol"
+import type { Clock, TimerHandle } from "../clock"
+import type { HistoryAnchor, HistoryOutcome } from "../line"
+import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "../protocol"
 import { FeedPositions } from "./stream_positions"
 import { sinceOf } from "./history_since"
 

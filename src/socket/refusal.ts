@@ -1,8 +1,7 @@
 // What a server's `disconnect` asks of the client: a pure function, so tests call it without a socket.
-import { DisconnectReason } from "./protocol"
+import { DisconnectReason } from "../protocol"
+import { TOKEN_EXPIRED } from "../protocol"
 
-/** AnyCable's reason when the token in the URL has expired (anycable-client's `token_expired`). */
-export const TOKEN_EXPIRED = "token_expired"
 
 export interface RefusalContext {
   /** `url` is a function, read again at every connect: a second read may carry a fresh token. */

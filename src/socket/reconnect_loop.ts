@@ -8,9 +8,10 @@
 // right after the page's own wake), the server's reachability over HTTP when the last socket never opened
 // (reachability.ts), and the app's credential refresh after a refusal that a fresh URL may cure (refusal.ts).
 import { debug, logError } from "../log"
-import { reconnectDelay, type BackoffPolicy } from "./backoff"
-import type { Clock, TimerHandle } from "./clock"
-import type { DropReason, LineState, StopReason } from "./line"
+import { reconnectDelay } from "./backoff"
+import { type BackoffPolicy } from "../config"
+import type { Clock, TimerHandle } from "../clock"
+import type { DropReason, LineState, StopReason } from "../line"
 
 /** How long after a wake signal a drop is retried without backoff (ms). */
 export const WAKE_WINDOW = 1_000

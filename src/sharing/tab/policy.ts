@@ -6,10 +6,10 @@
 // A connection carries the cookies of whoever opened it. Two people can use one browser (a second window
 // still signed in as Alice while Bob signs in), and nothing a script can read tells their tabs apart unless
 // the page says whose it is: so by default only pages that render the identity tag share.
-import type { CableOptions, SharePolicy } from "../config"
-import { readMeta } from "../dom"
-import { resolveCableUrl } from "../cable/url"
-import { SHARING_VERSION } from "./messages"
+import type { CableOptions, SharePolicy } from "../../config"
+import { readMeta } from "../../dom"
+import { resolveCableUrl } from "../../socket/url"
+import { SHARING_VERSION } from "../messages"
 import { hasWorkerBeside } from "./worker_script"
 
 /** `<meta name="turbo-cable-share-connection" content="true|false|identified">`: the page's sharing policy. */

@@ -1,9 +1,9 @@
 // What the tabs and the shared worker say to each other over a MessagePort: one message type per thing the
-// Line interface carries (cable/line.ts), plus joining, leaving and the liveness of each side.
-import type { HistoryAnchor, HistoryOutcome, LineState, StateChange } from "../cable/line"
-import type { PageWake } from "../cable/page_lifecycle"
-import type { SubscriptionFrame } from "../cable/protocol"
-import type { LineSettings } from "../cable/socket_line"
+// Line interface carries (line.ts), plus joining, leaving and the liveness of each side.
+import type { HistoryAnchor, HistoryOutcome, LineState, StateChange } from "../line"
+import type { PageWake } from "../line"
+import type { SubscriptionFrame } from "../protocol"
+import type { LineSettings } from "../config"
 
 /** Bumped when these messages change: a worker name carries it, so tabs of two versions never share one. */
 export const SHARING_VERSION = 1

@@ -1,11 +1,11 @@
 // The worker's side of a shared connection: one line (one socket) for every tab that joins, and one server
-// subscription per identifier however many tabs want it. Each tab keeps its own registry (cable/registry.ts),
+// subscription per identifier however many tabs want it. Each tab keeps its own registry (subscriptions/registry.ts),
 // which still decides when to subscribe, retry and unsubscribe; this is where the tabs' commands meet.
-import type { Clock, TimerHandle } from "../cable/clock"
-import type { Line, StateChange, Welcome } from "../cable/line"
-import type { SubscriptionFrame } from "../cable/protocol"
-import { debug } from "../log"
-import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "./messages"
+import type { Clock, TimerHandle } from "../../clock"
+import type { Line, StateChange, Welcome } from "../../line"
+import type { SubscriptionFrame } from "../../protocol"
+import { debug } from "../../log"
+import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../messages"
 
 /** A tab as the worker sees it: where to post, and what it holds. */
 export class Tab {

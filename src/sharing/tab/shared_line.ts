@@ -5,15 +5,15 @@
 // subscribes again and catches up, as after any drop. When a worker cannot be joined (it fails to load, the
 // browser refuses it, it does not answer) or the page may share no more, it gives up, once, and the tab
 // goes on with a socket of its own (tab_line.ts); it then leaves nothing behind, no listener, no timer.
-import type { Clock, TimerHandle } from "../cable/clock"
-import type { HistoryAnchor, Line, LineEvents, LineState, StateChange, StopReason } from "../cable/line"
-import type { PageWake } from "../cable/page_lifecycle"
-import { sinceOf } from "../cable/history_since"
-import { Emitter } from "../events"
-import { debug, debugEnabled } from "../log"
-import { JOIN_TIMEOUT, PROBE_TIMEOUT, WORKER_SILENT_AFTER, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "./messages"
-import { pageIdentity, WORKER_META, type OwnSocket, type SharedWorkerSpec } from "./sharing"
-import type { TabLineOptions } from "./line_choice"
+import type { Clock, TimerHandle } from "../../clock"
+import type { HistoryAnchor, Line, LineEvents, LineState, StateChange, StopReason } from "../../line"
+import type { PageWake } from "../../line"
+import { sinceOf } from "../../extended/history_since"
+import { Emitter } from "../../events"
+import { debug, debugEnabled } from "../../log"
+import { JOIN_TIMEOUT, PROBE_TIMEOUT, WORKER_SILENT_AFTER, type LineSnapshot, type SharedSettings, type TabMessage, type WorkerMessage } from "../messages"
+import { pageIdentity, WORKER_META, type OwnSocket, type SharedWorkerSpec } from "./policy"
+import type { TabLineOptions } from "../../config"
 import { startSharedWorker } from "./worker_script"
 
 /** A page still here this long after its beforeunload did not go (a navigation answered by a download or a 204). */

@@ -1,6 +1,6 @@
 // The page-wide state: the line's, with the catch-up's on top while connected. Shown as an attribute on
 // <html> and a `turbo-cable:state` event on document.
-import { dispatch } from "../dom"
+import { dispatch } from "./dom"
 import type { DropReason, LineState, StateChange as LineChange, StopReason } from "./line"
 
 /** Where the page stands with what happened while it was away (only while the line is connected). */
@@ -52,7 +52,7 @@ export class PageStatus {
     this.publish({ state: this.state, previous })
   }
 
-  /** The tabs sharing the connection (shared/shared_line.ts), as an attribute and an event `{ tabs }`. */
+  /** The tabs sharing the connection (sharing/tab/shared_line.ts), as an attribute and an event `{ tabs }`. */
   readonly tabsChanged = (tabs: number): void => {
     if (!this.doc || this.doc.documentElement.getAttribute(TABS_ATTRIBUTE) == String(tabs)) return
     this.doc.documentElement.setAttribute(TABS_ATTRIBUTE, String(tabs))

@@ -1,6 +1,6 @@
 // Moments when the line may have come back, or silently died: act at once instead of at the next backoff step.
+import type { PageWake } from "../line"
 
-export type PageWake = "online" | "visible" | "pageshow" | "resume" | "focus"
 
 /** Calls `onWake` on each such moment; returns a function that stops listening. */
 export function watchPageLifecycle(onWake: (why: PageWake) => void): () => void {

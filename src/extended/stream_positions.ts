@@ -2,7 +2,7 @@
 // makes delivery exact: a broadcast (stream, epoch, offset) is applied once, and never after a newer offset
 // of its stream in the same epoch. Messages that arrive while a history request is unanswered are held, then
 // applied in offset order.
-import type { HistoryRequest, StreamPosition } from "./protocol"
+import type { HistoryRequest, StreamPosition } from "../protocol"
 
 /** A message as it came off the wire, with its place in its stream when the server gave one. */
 export interface Placed<Message> {

@@ -2,10 +2,10 @@
 // (sharing.ts names the worker so), and the first tab's settings open the one socket (socket_line.ts, as a
 // tab would run it) that all of them share through SharedConnection. Nothing runs until serveTabs() is called:
 // the script-tag build holds this code too and calls it only when it runs as a worker (script.ts).
-import { systemClock } from "../cable/clock"
-import { SocketLine } from "../cable/socket_line"
-import { debugEnabled, setDebug, setDebugSink } from "../log"
-import type { SharedSettings, TabMessage } from "./messages"
+import { systemClock } from "../../clock"
+import { SocketLine } from "../../socket/socket_line"
+import { debugEnabled, setDebug, setDebugSink } from "../../log"
+import type { SharedSettings, TabMessage } from "../messages"
 import { SharedConnection, Tab } from "./shared_connection"
 
 interface SharedWorkerScope {

@@ -1,10 +1,9 @@
 // Where the socket connects: configuration, then <meta name="action-cable-url">, then /cable.
 import { readMeta } from "../dom"
+import type { CableUrl } from "../config"
 
 export const DEFAULT_MOUNT_PATH = "/cable"
 
-/** A URL, or a function that returns one (read again at every connect, e.g. to add a fresh token). */
-export type CableUrl = string | (() => string)
 
 /** Resolves `url` against the page and turns http(s) into ws(s); throws a clear error on bad input. */
 export function toWebSocketUrl(url: string, base: string): string {

@@ -8,7 +8,7 @@
 // connection asks with one fetch per backoff step (the same load a socket attempt put on it) and opens
 // the socket only once the server answers. Any HTTP answer, a 404 or 426 included, means it listens.
 
-import { withTimeout, type Clock } from "./clock"
+import { withTimeout, type Clock } from "../clock"
 
 /**
  * The http(s) URL to ask for `cableUrl` (a ws(s) URL), or null when it cannot be asked safely: only a

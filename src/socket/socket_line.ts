@@ -1,14 +1,13 @@
 // The line as one WebSocket of this page at a time: the reconnect loop says when to open the next, the
 // monitor says when a silent one is dead. Only the current socket is heard: a replaced one may still be
 // closing (never while connecting: see guarded_websocket.ts), and what it reports no longer counts.
-import type { CableOptions } from "../config"
 import { Emitter } from "../events"
 import { debug, logError } from "../log"
-import { withTimeout, type Clock } from "./clock"
+import { withTimeout, type Clock } from "../clock"
 import { guardedWebSocket } from "./guarded_websocket"
-import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "./line"
+import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "../line"
 import { ConnectionMonitor } from "./monitor"
-import type { PageWake } from "./page_lifecycle"
+import type { PageWake } from "../line"
 import { PageExit } from "./page_exit"
 import {
   EXTENDED_PROTOCOL,
@@ -18,19 +17,15 @@ import {
   subprotocols,
   subscribeCommand,
   unsubscribeCommand,
-} from "./protocol"
+} from "../protocol"
 import { probeUrl, serverAnswers } from "./reachability"
 import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
 import { ReconnectLoop } from "./reconnect_loop"
 import { resolveCableUrl } from "./url"
-import { withSessionId } from "./session"
-import { StreamHistory } from "./stream_history"
+import { withSessionId } from "../extended/session"
+import { StreamHistory } from "../extended/stream_history"
+import type { LineSettings } from "../config"
 
-/** What the line reads of the options, as it goes (the URL at every connect). */
-export type LineSettings = Pick<
-  CableOptions,
-  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
->
 
 export class SocketLine implements Line {
   private readonly events = new Emitter<LineEvents>()

@@ -2,15 +2,13 @@
 // worker can be joined, else a socket of the tab's own. Nothing optional may leave a page without a
 // connection: whatever stops the shared line, before or after it was joined, the tab goes on on its own socket
 // and says why (a debug line when the page chose it, else a warning with the fix, once).
-import type { Clock } from "../cable/clock"
-import type { Line } from "../cable/line"
-import type { LineSettings } from "../cable/socket_line"
-import type { CableOptions } from "../config"
+import type { Clock } from "../clock"
+import type { Line } from "../line"
 import { debug } from "../log"
-import { sharedWorkerFor, type OwnSocket, type SharedWorkerSpec } from "./sharing"
-import { thisScript } from "./worker_script"
+import { sharedWorkerFor, type OwnSocket, type SharedWorkerSpec } from "../sharing/tab/policy"
+import { thisScript } from "../sharing/tab/worker_script"
+import type { TabLineOptions } from "../config"
 
-export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">
 
 export async function chooseLine(options: TabLineOptions, clock: Clock, webSocketClass: () => typeof WebSocket, replace: (next: Line) => void): Promise<Line> {
   let told = false
@@ -20,7 +18,7 @@ export async function chooseLine(options: TabLineOptions, clock: Clock, webSocke
     else console.warn(`[turbo-cable] ${said}. This tab is live, but shares no connection with the browser's other tabs.`)
     told ||= !expected
     // A chunk beside the module builds (a page that shares never loads it); inside the script-tag build.
-    const { SocketLine } = await import("../cable/socket_line")
+    const { SocketLine } = await import("../socket/socket_line")
     return new SocketLine(options, clock, webSocketClass)
   }
   /** The worker to join, or why not. `decided`: the tab shares already and joins again: only the key is read anew. */
@@ -31,7 +29,7 @@ export async function chooseLine(options: TabLineOptions, clock: Clock, webSocke
 
   const first = sharing(false)
   if ("why" in first) return ownSocket(first)
-  const { SharedLine } = await import("./shared_line")
+  const { SharedLine } = await import("../sharing/tab/shared_line")
   const joined = await SharedLine.join(sharing, options, clock, (why) => ownSocket(why).then(replace))
   return "why" in joined ? ownSocket(joined) : joined
 }
