@@ -3,10 +3,11 @@
 // `createConsumer()` share the socket with the stream sources, unchanged.
 // Everything with state comes through the main entry: bundled separately, this module must share the page's cable.
 import { adapters, configure, Consumer, consumerFor, pageConsumer, Subscription, Subscriptions } from "./index"
-import { systemClock } from "./cable/clock"
+import { systemClock } from "./clock"
 import { readMeta } from "./dom"
-import { MessageType, DisconnectReason, SUBPROTOCOLS } from "./cable/protocol"
-import { DEFAULT_MOUNT_PATH, toWebSocketUrl, type CableUrl } from "./cable/url"
+import { MessageType, DisconnectReason, SUBPROTOCOLS } from "./protocol"
+import { DEFAULT_MOUNT_PATH, toWebSocketUrl } from "./socket/url"
+import { type CableUrl } from "./config"
 
 /** The page's consumer (the one socket); a `url` that names another server gets a socket of its own. */
 export function createConsumer(url: CableUrl | undefined = getConfig("url") ?? undefined): Consumer {

@@ -1,6 +1,6 @@
 // The public API, independent of how Turbo was loaded (the entries bind it). This module holds the page's
 // one cable: made on first use (a stream source, a consumer, or `start`) with the options configured so far.
-import type { ConnectionState } from "./cable/status"
+import type { ConnectionState } from "./status"
 import { applyOptions, resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import type { Consumer } from "./consumer/consumer"
 import { debug, setDebug } from "./log"

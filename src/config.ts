@@ -1,8 +1,37 @@
 // Every option, its default, in one place. The page's cable reads them as it goes: `url` at every connect.
-import type { BackoffPolicy } from "./cable/backoff"
-import type { ExtendedProtocolChoice } from "./cable/protocol"
-import type { CableUrl } from "./cable/url"
-import type { CatchUpStrategy, HiddenCatchUpMode } from "./catch_up/policy"
+
+/** A URL, or a function that returns one (read again at every connect, e.g. to add a fresh token). */
+export type CableUrl = string | (() => string)
+
+export interface BackoffPolicy {
+  /** Delay before the first retry, before jitter (ms). */
+  firstDelay: number
+  /** Growth per further attempt. */
+  factor: number
+  /** No delay exceeds this (ms). */
+  maxDelay: number
+  /** Each delay is drawn uniformly from [d * (1 - jitter), d * (1 + jitter)]. */
+  jitter: number
+}
+
+/** Whether to offer AnyCable's extended protocol: before the plain one, alone, or not at all. */
+export type ExtendedProtocolChoice = "prefer" | "only" | "off"
+
+/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
+export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
+
+/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
+export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
+
+/** What a hidden tab does when it should refetch its page: wait until it is shown ("defer"), or refetch at once ("now"). */
+export type HiddenCatchUpMode = "defer" | "now"
+
+/**
+ * Which tabs may share one connection: "identified" only tabs whose pages name the same person
+ * (`<meta name="turbo-cable-identity">`); true every tab of the origin and cable URL (the app says its
+ * connections carry no per-user identity); false none.
+ */
+export type SharePolicy = boolean | "identified"
 
 export interface CableOptions {
   /** WebSocket URL, or a function returning one, read at every connect. Default: `<meta name="action-cable-url">`, else `/cable`. */
@@ -63,12 +92,17 @@ export interface CableOptions {
   /** The header Turbo's requests carry the extended protocol's session id in ("X-Socket-ID"); false for none. */
   socketIdHeader: string | false
   /**
-   * Share one connection with the other tabs of this browser that name the same cable URL (and identity,
-   * `<meta name="turbo-cable-identity">`), through a shared worker. `<meta name="turbo-cable-share-connection"
-   * content="false">` turns it off per page. Read when the line first opens.
+   * Share one connection with the other tabs of this browser that name the same cable URL, through a shared
+   * worker: "identified" (default) only between pages that say whose they are with `<meta
+   * name="turbo-cable-identity">` (a page without it keeps a socket of its own, as with turbo-rails); true
+   * whoever's they are; false never. `<meta name="turbo-cable-share-connection" content="true|false|identified">`
+   * overrides it per page. Read when the line first opens.
    */
-  shareConnection: boolean
-  /** Where the worker script is; default: `<meta name="turbo-cable-worker">`, else turbo-cable-worker.js beside turbo-cable's script. */
+  shareConnection: SharePolicy
+  /**
+   * Where the shared worker's script is, when your tooling moved it; also `<meta name="turbo-cable-worker">`.
+   * Default: the script-tag build is its own worker; the module builds use turbo-cable-worker.js beside them.
+   */
   workerUrl?: string
 }
 
@@ -101,7 +135,8 @@ export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials" 
   fastDuplicateRemoval: true,
   extendedProtocol: "prefer",
   socketIdHeader: "X-Socket-ID",
-  shareConnection: true,
+  // A connection is opened with the browser's cookies: only pages that say they are one person's may share it.
+  shareConnection: "identified",
 }
 
 /** Options with the defaults filled in; `backoff` may be given in part. */
@@ -117,3 +152,11 @@ export function applyOptions(options: CableOptions, changes: OptionChanges): Cab
 export function resolveOptions(changes: OptionChanges = {}): CableOptions {
   return applyOptions({ ...defaults, backoff: { ...defaults.backoff } }, changes)
 }
+
+/** What the line reads of the options, as it goes (the URL at every connect). */
+export type LineSettings = Pick<
+  CableOptions,
+  "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
+>
+
+export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">

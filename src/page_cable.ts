@@ -6,14 +6,13 @@
 //
 // Confirmations go to the page's catch-up (catch_up/page_catch_up.ts) as `confirmed` events; the refetch itself
 // loads on first use.
-import { systemClock, type Clock } from "./cable/clock"
-import type { Line, StopReason } from "./cable/line"
-import { watchPageLifecycle } from "./cable/page_lifecycle"
-import { Registry, type FeedSource, type RegistryEvents } from "./cable/registry"
-import { LazyLine } from "./cable/lazy_line"
-import { loadTabLine } from "./shared/tab_line"
-import { PageStatus, type ConnectionState } from "./cable/status"
-import { resolveCableUrl } from "./cable/url"
+import { systemClock, type Clock } from "./clock"
+import type { Line, StopReason } from "./line"
+import { watchPageLifecycle } from "./socket/page_lifecycle"
+import { Registry, type FeedSource, type RegistryEvents } from "./subscriptions/registry"
+import { TabLine } from "./line_choice/tab_line"
+import { PageStatus, type ConnectionState } from "./status"
+import { resolveCableUrl } from "./socket/url"
 import type { TurboMorph } from "./catch_up/morph"
 import { PageAge } from "./catch_up/page_age"
 import { PageCatchUp } from "./catch_up/page_catch_up"
@@ -21,7 +20,7 @@ import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { adapters } from "./consumer/adapters"
 import { Consumer } from "./consumer/consumer"
 import { Emitter } from "./events"
-import { nameConnectionInRequests } from "./rails/socket_id"
+import { nameConnectionInRequests } from "./extended/socket_id"
 import { tuneTurbo } from "./streams/duplicate_lookup"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 
@@ -76,7 +75,7 @@ export class PageCable {
     const { clock = systemClock, turbo, document = globalThis.document } = parts
     const options = (this.options = resolveOptions(parts.options))
     this.status = new PageStatus(document ?? undefined)
-    const line = (this.line = parts.line ?? new LazyLine(() => loadTabLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket)))
+    const line = (this.line = parts.line ?? new TabLine(async (replace) => (await import("./line_choice/choose_line")).chooseLine(options, clock, () => parts.WebSocket ?? adapters.WebSocket, replace)))
     // Past its bound the paused queue is dropped, never applied out of turn: one more catch-up, fetched after
     // the drop, brings every dropped message's effect with it.
     this.renderer = turbo ? new StreamRenderer(turbo, clock, () => this.catchUp?.request("overflow")) : null

@@ -1,13 +1,18 @@
-// The classic-script entry: one <script src="turbo-cable.min.js"> makes a page live.
-// Sets window.Turbo (unless the page already has one, e.g. from turbo-rails) and window.TurboCable.
+// The classic-script entry: one <script src="turbo-cable.min.js"> makes a page live, and the same file is
+// the shared worker that holds the connection of the page's tabs (sharing/tab/worker_script.ts): a page starts it
+// from this script's own URL, so a copy under any name or digest needs no other file. In a page it sets
+// window.Turbo (unless the page already has one, e.g. from turbo-rails) and window.TurboCable; in the worker
+// (no document) it serves the tabs and runs nothing of the page's, Turbo's least of all.
 import * as api from "./api"
 import * as cable from "./rails/cable"
 import { installMethodOverride } from "./rails/method_override"
-import { STATE_ATTRIBUTE, STATE_EVENT } from "./cable/status"
+import { STATE_ATTRIBUTE, STATE_EVENT } from "./status"
 import { CatchUpEvent } from "./catch_up/policy"
 import { SourceEvent } from "./streams/events"
 import { StreamSourceElement } from "./streams/stream_source_element"
 import { logError } from "./log"
+import { serveTabs } from "./sharing/worker/serve_tabs"
+import { workerIsThisScript } from "./sharing/tab/worker_script"
 
 declare global {
   interface Window {
@@ -43,4 +48,9 @@ async function boot(): Promise<void> {
   installMethodOverride()
 }
 
-boot().catch((error) => logError("failed to start", error))
+if (typeof document == "undefined") serveTabs()
+else {
+  // Only while this script runs is it document.currentScript.
+  workerIsThisScript((document.currentScript as HTMLScriptElement | null)?.src || null)
+  boot().catch((error) => logError("failed to start", error))
+}

@@ -10,7 +10,7 @@ import { NAME_SHIM, openTab, pageClock, scriptSource, waitConnected, type BenchP
 import { Rows } from "../support/results"
 import { quantile, sortedCopy } from "../support/stats"
 import { REFRESH_WORKAROUND } from "../support/turbo_rails_refresh"
-import { BenchWeb, OWN_SOCKET_HEAD } from "../support/web"
+import { BenchWeb, OWN_SOCKET_HEAD, SAME_PERSON_HEAD } from "../support/web"
 import { burstIn } from "./burst"
 import { latencyIn } from "./latency"
 import { bringBack, closeTab, sendToBackground } from "../../test/support/background_tabs"
@@ -89,7 +89,7 @@ async function connectionsOnce(bench: Bench, client: ClientId): Promise<{ connec
     const pages: Page[] = []
     for (let i = 0; i < tabs; i++) {
       const page = await context.newPage()
-      await page.goto(bench.web.pageUrl(client, { sources: [signed] }))
+      await page.goto(bench.web.pageUrl(client, { sources: [signed], head: SAME_PERSON_HEAD }))
       pages.push(page)
     }
     for (const page of pages) await waitConnected(page, 1)
@@ -125,7 +125,7 @@ interface DeployOutcome {
  */
 async function deployOnce(bench: Bench, browser: FreezableBrowser, web: BenchWeb, server: NodeServer, client: ClientId): Promise<DeployOutcome> {
   const { tabs, downMs, catchUpTimeoutMs } = bench.settings.tabs
-  const head = client == "turbo-rails" ? REFRESH_WORKAROUND : ""
+  const head = client == "turbo-rails" ? REFRESH_WORKAROUND : SAME_PERSON_HEAD
   const opened: Array<{ page: Page; list: string }> = []
   try {
     for (let i = 0; i < tabs; i++) {
@@ -181,11 +181,11 @@ async function withSecondTab<T>(bench: Bench, client: ClientId, mode: Mode, meas
   const context = await newContext(bench.browser)
   try {
     const first = await openTab(context)
-    await first.page.goto(bench.web.pageUrl(client, { sources: [await bench.server.sign(bench.unique("first"))] }))
+    await first.page.goto(bench.web.pageUrl(client, { sources: [await bench.server.sign(bench.unique("first"))], head: SAME_PERSON_HEAD }))
     await waitConnected(first.page, 1)
     const stream = bench.unique("second")
     const second = await openTab(context)
-    await second.page.goto(bench.web.pageUrl(client, { sources: [await bench.server.sign(stream)], head: mode == "own" ? OWN_SOCKET_HEAD : "" }))
+    await second.page.goto(bench.web.pageUrl(client, { sources: [await bench.server.sign(stream)], head: mode == "own" ? SAME_PERSON_HEAD + OWN_SOCKET_HEAD : SAME_PERSON_HEAD }))
     await waitConnected(second.page, 1)
     await sleep(300) // load-time work out of the way, as latency.ts and burst.ts do
     const connections = await bench.server.connections()
@@ -206,11 +206,11 @@ async function takeoverOnce(bench: Bench, client: ClientId): Promise<{ ms: numbe
   const context = await newContext(bench.browser)
   try {
     const owner = await context.newPage()
-    await owner.goto(bench.web.pageUrl(client, { sources: [signed] }))
+    await owner.goto(bench.web.pageUrl(client, { sources: [signed], head: SAME_PERSON_HEAD }))
     await waitConnected(owner, 1)
     await owner.evaluate(recordTab)
     const other = await context.newPage()
-    await other.goto(bench.web.pageUrl(client, { sources: [signed] }))
+    await other.goto(bench.web.pageUrl(client, { sources: [signed], head: SAME_PERSON_HEAD }))
     await waitConnected(other, 1)
     await other.evaluate(recordTab)
     await sleep(500)
@@ -352,7 +352,8 @@ export async function tabs(bench: Bench): Promise<ScenarioResult> {
     rows: rows.rows,
     notes: [
       `**Many tabs, one connection.** turbo-cable's tabs of one browser profile (a Playwright browser context) ` +
-        `share one socket, held by a SharedWorker (dist/turbo-cable-worker.js); a tab keeps its own with ` +
+        `whose pages say they are one person's (\`<meta name="turbo-cable-identity">\`) share one socket, held by a ` +
+        `SharedWorker (the script-tag file itself); a tab keeps its own with ` +
         `\`<meta name="turbo-cable-share-connection" content="false">\`. turbo-rails opens a socket per tab: its ` +
         `column is what a user's tabs cost today. Pages are the other scenarios' (bench/clients/), with no init ` +
         `script that wraps \`window.WebSocket\` (turbo-cable would not share from a tab whose WebSocket is not ` +

@@ -27,7 +27,7 @@ declare global {
 /**
  * Records socket lifecycles, `connected` and state attributes, inserted elements and page freezes. Its
  * WebSocket is not the browser's class, so a turbo-cable page under it keeps a socket of its own rather than
- * sharing its context's connection (src/shared/sharing.ts): the socket it records is the page's.
+ * sharing its context's connection (src/sharing/tab/policy.ts): the socket it records is the page's.
  */
 export function recordLifecycle(): void {
   const events: ProbeEvent[] = (window.__probe = [])

@@ -43,11 +43,17 @@ export interface LiveRequest {
 }
 
 /**
- * Head markup that keeps turbo-cable's tab on a socket of its own instead of the connection its browser
- * context's tabs share (other clients ignore it): for pages that stand for separate users, and for the
- * "own socket" side of the tabs scenario.
+ * Head markup that keeps turbo-cable's tab on a socket of its own even where the page says whose it is (other
+ * clients ignore it): the "own socket" side of the tabs scenario; pages that stand for separate users say it too,
+ * though without SAME_PERSON_HEAD they would keep their own anyway.
  */
 export const OWN_SOCKET_HEAD = `<meta name="turbo-cable-share-connection" content="false">`
+
+/**
+ * Head markup saying whose a turbo-cable page is (other clients ignore it): the pages of one browser context that
+ * render it share one connection, as one person's tabs do. Pages without it keep a socket of their own.
+ */
+export const SAME_PERSON_HEAD = `<meta name="turbo-cable-identity" content="bench-user">`
 
 /** Catch-up meta for the live pages: turbo-cable refetches and morphs after a reconnect (others ignore it). */
 const LIVE_HEAD = `<meta name="turbo-cable-catch-up" content="morph">`

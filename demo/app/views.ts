@@ -108,9 +108,7 @@ ${body}
 function scripts(mode: Mode): SafeHtml {
   // data-turbo-track: switching between the two builds is a full page load, never a Turbo visit.
   return mode === "esm"
-    ? // Vite serves the ES modules from src/: the worker file is not beside them, so the page says where it is.
-      html`<meta name="turbo-cable-worker" content="/dist/turbo-cable-worker.js">
-<script type="module" src="/demo/client/esm.ts" data-turbo-track="reload"></script>`
+    ? html`<script type="module" src="/demo/client/esm.ts" data-turbo-track="reload"></script>`
     : html`<script src="/dist/turbo-cable.min.js" data-turbo-track="reload"></script>
 <script src="/assets/chat.js" defer data-turbo-track="reload"></script>`
 }

@@ -46,6 +46,10 @@ export class ViteAssets {
         middlewareMode: true,
         hmr: false,
         ws: false,
+        // Whatever host name the demo is reached by (a LAN name, a reverse proxy): Vite refuses names it does not
+        // know with 403, which would leave this page without its modules. What Vite serves here is the demo's
+        // public client code and the packages it loads (fs.allow below), nothing a DNS rebinding could steal.
+        allowedHosts: true,
         // What the pages need, nothing else (not the data directory, not the sources of the server).
         fs: {
           strict: true,

@@ -16,26 +16,29 @@
 //      PRESENCE_TTL (seconds), PONG_TIMEOUT_MS. `$pubsub` serves public streams.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { dirname, resolve } from "node:path"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { CableServer, PROTOCOL } from "./cable_server"
 import { sign } from "./signed_stream"
 import { CONTENT_TYPES, serveFile, staticFile, type StaticRoots } from "./static_files"
 import { escapeHtml } from "../app/html"
+import { faultPage, faultyWorker, isWorkerFault } from "./worker_faults"
 
 const HOST = "127.0.0.1"
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const MAX_BROADCAST_COUNT = 1_000_000
 
+const env = process.env
 const STATIC_ROOTS: StaticRoots = [
   ["/dist/", resolve(REPO_ROOT, "dist")],
   ["/node_modules/", resolve(REPO_ROOT, "node_modules")],
   ["/test/pages/", resolve(REPO_ROOT, "test/pages")],
+  // The deployments test/support/deployments.ts builds (the same default folder there).
+  ["/apps/", env.DEPLOYMENTS_DIR ?? join(tmpdir(), "turbo-cable-deployments")],
 ]
 
-
-const env = process.env
 const secret = env.CABLE_SECRET || "test-secret"
 
 /** A number from the environment, or undefined when unset. */
@@ -159,7 +162,8 @@ function itemHtml(item: Item): string {
 }
 
 /** `morphRefresh`: the page asks Turbo to morph on page refreshes (`<meta name="turbo-refresh-method">`). */
-function livePage(listName: string, morphRefresh = false): string {
+/** `identity`: the page says whose it is (`<meta name="turbo-cable-identity">`), so that its tabs share a connection. */
+function livePage(listName: string, morphRefresh = false, identity: string | null = null): string {
   const items = (lists.get(listName)?.items ?? []).map(itemHtml).join("")
   return (
     `<!doctype html><html><head><title>${escapeHtml(listName)}</title>` +
@@ -167,6 +171,7 @@ function livePage(listName: string, morphRefresh = false): string {
     // When the page was made, for AnyCable clients' first history request (`since`).
     `<meta name="cable-history-timestamp" content="${Math.floor(Date.now() / 1000)}">` +
     (morphRefresh ? `<meta name="turbo-refresh-method" content="morph">` : "") +
+    (identity ? `<meta name="turbo-cable-identity" content="${escapeHtml(identity)}">` : "") +
     `<script src="/dist/turbo-cable.min.js"></script></head>\n` +
     `<body><turbo-cable-stream-source channel="${PROTOCOL.channel}" ` +
     `signed-stream-name="${escapeHtml(sign(secret, listName))}"></turbo-cable-stream-source>\n` +
@@ -298,6 +303,19 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
   if (req.method !== "GET" && req.method !== "HEAD") return sendText(res, 405, "method not allowed\n")
   const headOnly = req.method === "HEAD"
 
+  // /test/faults/<fault>/page?list=NAME and its script, whose worker fails in that way (worker_faults.ts).
+  const fault = /^\/test\/faults\/([^/]+)\/(page|turbo-cable\.min\.js)$/.exec(pathname)
+  if (fault && isWorkerFault(fault[1])) {
+    if (fault[2] == "page") {
+      const page = faultPage(fault[1], sign(secret, searchParams.get("list") ?? "faults"), `http://localhost:${appPort}`)
+      res.writeHead(200, { ...commonHeaders(), ...page.headers, "Content-Type": CONTENT_TYPES[".html"] })
+      return void res.end(headOnly ? undefined : page.html)
+    }
+    const failed = faultyWorker(fault[1], req)
+    if (failed) return sendText(res, failed.status, failed.body, CONTENT_TYPES[".js"])
+    return serveFile(res, resolve(REPO_ROOT, "dist/turbo-cable.min.js"), headOnly)
+  }
+
   // /test/cached/<list> is the same page with headers that let the browser keep it in its HTTP cache (and in
   // the back/forward cache, which skips no-store pages): a back navigation may show a copy of any age.
   const livePrefix = pathname.startsWith("/test/cached/") ? "/test/cached/" : "/test/live/"
@@ -322,7 +340,7 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
       })
       return void res.end(`shedding load (${shed.status})\n`)
     }
-    const body = livePage(listName, searchParams.get("refresh") == "morph")
+    const body = livePage(listName, searchParams.get("refresh") == "morph", searchParams.get("identity"))
     res.writeHead(200, {
       ...commonHeaders(),
       ...(cacheable ? { "Cache-Control": "private, max-age=600" } : {}),
@@ -337,7 +355,11 @@ async function handleApp(req: IncomingMessage, res: ServerResponse): Promise<voi
   return serveFile(res, file, headOnly)
 }
 
+/** The app's answers of 400 and above (a page's 404 for a file it asked for, say), for GET /http-errors. */
+const httpErrors: Array<{ url: string; status: number }> = []
+
 const appServer = createServer((req, res) => {
+  res.on("finish", () => res.statusCode >= 400 && httpErrors.length < REFETCH_LOG_CAP && httpErrors.push({ url: req.url ?? "", status: res.statusCode }))
   handleApp(req, res).catch((err: unknown) => failRequest(res, err))
 })
 let appPort = parsePort(env.APP_PORT, "APP_PORT")
@@ -442,6 +464,8 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       const stream = url.searchParams.get("stream")
       return sendJson(res, 200, { count: cable.subscriptionCount(stream ?? undefined) })
     }
+    case "GET /http-errors":
+      return sendJson(res, 200, httpErrors)
     case "GET /connections":
       return sendJson(res, 200, { count: cable.connectionCount() })
     case "GET /commands":

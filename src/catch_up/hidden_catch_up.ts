@@ -2,9 +2,12 @@
 // tab nobody looks at needs a current page only when it is shown. It is marked `behind` and, once shown,
 // catches up once for all it put off (a catch-up and Turbo's refresh broadcasts make one request). Nothing is
 // held meanwhile: live messages apply in a hidden tab as in a visible one.
-import type { CatchUpState, PageStatus } from "../cable/status"
+import type { CatchUpState, PageStatus } from "../status"
 import { debug, guard, logError } from "../log"
-import { pageStrategy, waitsUntilShown, type CatchUpReason, type CatchUpStrategy, type HiddenCatchUpMode } from "./policy"
+import { pageStrategy, waitsUntilShown } from "./policy"
+import { type HiddenCatchUpMode } from "../config"
+import { type CatchUpStrategy } from "../config"
+import { type CatchUpReason } from "../config"
 
 interface BeforeStreamRender extends CustomEvent<{ render: (stream: Element) => unknown }> {}
 

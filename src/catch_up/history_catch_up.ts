@@ -2,9 +2,9 @@
 // confirmed feed that would catch up waits for its history's outcome; the page is caught up when every such
 // feed's history was replayed, and only a refused one (`reject_history`: expired, another epoch) or one that
 // could ask for nothing (no position, no render time) falls back to the refetch.
-import type { Clock } from "../cable/clock"
-import type { HistoryOutcome } from "../cable/line"
-import type { CatchUpReason } from "./policy"
+import type { Clock } from "../clock"
+import type { HistoryOutcome } from "../line"
+import type { CatchUpReason } from "../config"
 
 export interface HistoryCatchUpParts {
   /** Today's catch-up: refetch and morph (or the configured strategy). */

@@ -2,7 +2,7 @@
 // Turbo.renderStreamMessage) are newer than the page being fetched: the morph would undo them, so they
 // wait until it is done, as the cable's messages do. A validation error shown in reply to a form post
 // during a catch-up stays on screen.
-import { withTimeout, type Clock } from "../cable/clock"
+import { withTimeout, type Clock } from "../clock"
 import { debug } from "../log"
 
 /** The longest a local render waits: a hung refetch must not hide a form's response for long (ms). */

@@ -1,6 +1,6 @@
 // How old the page's server-rendered content is: a broadcast sent between the server rendering a page
 // and its subscription's first confirmation never reaches it, so an old page must catch up.
-import type { Clock } from "../cable/clock"
+import type { Clock } from "../clock"
 
 /** The navigation timing fields that tell a document fetched now from one read out of the HTTP cache. */
 export interface DocumentTiming {

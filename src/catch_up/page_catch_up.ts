@@ -1,9 +1,9 @@
 // When and how the page catches up: the policy on each confirmation, the history's outcome on AnyCable's
 // extended protocol (history_catch_up.ts), and the refetch (catch_up.ts, loaded the first time one is needed).
-import type { Clock } from "../cable/clock"
-import type { Line } from "../cable/line"
-import type { Registry, RegistryEvents } from "../cable/registry"
-import type { PageStatus } from "../cable/status"
+import type { Clock } from "../clock"
+import type { Line } from "../line"
+import type { Registry, RegistryEvents } from "../subscriptions/registry"
+import type { PageStatus } from "../status"
 import type { CableOptions } from "../config"
 import { dispatch, readMeta } from "../dom"
 import type { Emitter } from "../events"
@@ -13,7 +13,8 @@ import type { CatchUp } from "./catch_up"
 import { HiddenCatchUp } from "./hidden_catch_up"
 import { HistoryCatchUp } from "./history_catch_up"
 import type { TurboMorph } from "./morph"
-import { CatchUpEvent, catchUpReason, ON_CONNECT_META, type CatchUpReason } from "./policy"
+import { CatchUpEvent, catchUpReason, ON_CONNECT_META } from "./policy"
+import { type CatchUpReason } from "../config"
 import { ScrollTracker } from "./scrolls"
 
 export interface PageCatchUpParts {

@@ -1,12 +1,9 @@
 // When the page catches up and how: pure functions over numbers, and the names the app sees. The catch-up
 // itself (catch_up.ts) loads only when a page first needs one.
 import { readMeta } from "../dom"
+import type { CatchUpReason, CatchUpStrategy, HiddenCatchUpMode } from "../config"
 
-/** Why a catch-up runs ("overflow": live messages held during a long catch-up passed their bound and were dropped). */
-export type CatchUpReason = "reconnect" | "stale-page" | "connect" | "overflow"
 
-/** How a page catches up: refetch and morph, Turbo's own page refresh, nothing, or the app's function. */
-export type CatchUpStrategy = "morph" | "refresh" | "none" | ((reason: CatchUpReason) => void | Promise<void>)
 
 export const CatchUpEvent = {
   /** Before a catch-up; cancelable. `detail: {reason, strategy}`. */
@@ -22,8 +19,6 @@ export const STRATEGY_META = "turbo-cable-catch-up"
 export const ON_CONNECT_META = "turbo-cable-catch-up-on-connect"
 export const HIDDEN_META = "turbo-cable-hidden-catch-up"
 
-/** What a hidden tab does when it should refetch its page: wait until it is shown ("defer"), or refetch at once ("now"). */
-export type HiddenCatchUpMode = "defer" | "now"
 
 /** The strategy for this page: `<meta name="turbo-cable-catch-up" content="morph|refresh|none">` wins over configuration. */
 export function pageStrategy(configured: CatchUpStrategy, doc?: Document): CatchUpStrategy {

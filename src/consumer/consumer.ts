@@ -1,31 +1,10 @@
 // @rails/actioncable's Consumer, over the page's one socket: app channels share the cable with the stream
 // sources and get the same guarantees (shared server subscriptions, churn kept off the wire, no retry of a
 // rejection, reconnect, liveness and wake).
-import type { ExtendedCommand } from "../cable/protocol"
-import type { FeedSource } from "../cable/registry"
+import type { ConsumerCable, ConsumerHandle } from "./consumer_cable"
 import { ChannelSubscriptions } from "./subscriptions"
 
-/** The part of a cable a consumer uses. */
-export interface ConsumerCable {
-  attach(identifier: string, source: FeedSource): void
-  detach(identifier: string, source: FeedSource): void
-  /** A `message` command on a confirmed subscription; false when not sent. */
-  perform(identifier: string, data: Record<string, unknown>): boolean
-  /** A whisper or presence command (AnyCable's extended protocol) on a confirmed subscription; false when not sent. */
-  sendExtended(identifier: string, command: ExtendedCommand): boolean
-  /** A raw command on the open socket; false when there is none. */
-  send(command: string): boolean
-  /** Opens the socket (again, after a stop). */
-  connect(): void
-  /** Closes it for good, until `connect()`. */
-  disconnect(): void
-  /** True while a socket is open or being opened. */
-  readonly active: boolean
-  /** The WebSocket URL it connects to now. */
-  readonly url: string
-}
-
-export class Consumer {
+export class Consumer implements ConsumerHandle {
   readonly subscriptions: ChannelSubscriptions
 
   constructor(private readonly cable: ConsumerCable) {

@@ -1,8 +1,8 @@
 // AnyCable's presence on an app channel subscription, with @anycable/core's names: `join(id, info)`,
 // `leave()`, `info()`. On a server without the extended protocol every call is rejected (and says why in the
 // debug log); nothing throws out of a socket callback.
-import type { PresenceEvent } from "../cable/protocol"
-import type { ConsumerCable } from "./consumer"
+import type { PresenceEvent } from "../protocol"
+import type { ConsumerCable } from "./consumer_cable"
 
 /** Who is on the stream: info by presence id. */
 export type PresenceState = Record<string, unknown>

@@ -1,9 +1,9 @@
 // One app channel subscription, as @rails/actioncable's: the mixin's methods become its own, and its
 // callbacks are called with it as `this`.
-import type { PresenceEvent } from "../cable/protocol"
-import type { FeedSource } from "../cable/registry"
+import type { PresenceEvent } from "../protocol"
+import type { FeedSource } from "../subscriptions/registry"
 import type { PresenceState, SubscriptionPresence } from "./presence"
-import type { Consumer, ConsumerCable } from "./consumer"
+import type { ConsumerCable, ConsumerHandle } from "./consumer_cable"
 
 /** The callbacks a mixin may define (each optional); any other method becomes the subscription's too. */
 export interface ChannelMixin {
@@ -40,7 +40,7 @@ export class Subscription {
   private presenceMade: SubscriptionPresence | null = null
 
   constructor(
-    readonly consumer: Consumer,
+    readonly consumer: ConsumerHandle,
     params: ChannelParams,
     mixin: ChannelMixin,
     private readonly cable: ConsumerCable,

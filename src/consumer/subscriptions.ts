@@ -1,5 +1,5 @@
 // consumer.subscriptions: creates app channel subscriptions and keeps the list @rails/actioncable keeps.
-import type { Consumer, ConsumerCable } from "./consumer"
+import type { ConsumerCable, ConsumerHandle } from "./consumer_cable"
 import { Subscription, type ChannelMixin, type ChannelParams } from "./subscription"
 
 export class ChannelSubscriptions {
@@ -7,7 +7,7 @@ export class ChannelSubscriptions {
   subscriptions: Subscription[] = []
 
   constructor(
-    private readonly consumer: Consumer,
+    private readonly consumer: ConsumerHandle,
     private readonly cable: ConsumerCable,
   ) {}
 

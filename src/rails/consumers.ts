@@ -1,7 +1,8 @@
 // Which consumer a `createConsumer(url)` gets: the page's, whose socket everything shares, unless the URL
 // names another server, which needs a socket of its own (as it would with @rails/actioncable).
 import { configure, pageCable } from "../api"
-import { resolveCableUrl, type CableUrl } from "../cable/url"
+import { resolveCableUrl } from "../socket/url"
+import { type CableUrl } from "../config"
 import type { Consumer } from "../consumer/consumer"
 import { debug } from "../log"
 import { createPageCable } from "../page_cable"

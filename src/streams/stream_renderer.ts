@@ -1,7 +1,7 @@
 // Hands received messages to Turbo: only Turbo Streams, in arrival order, each once. Messages that arrive
 // together (a burst queues many socket frames) go to Turbo in one call: Turbo parses, checks permanent
 // elements and autofocus once per call, and each <turbo-stream> still renders with its own events.
-import type { Clock } from "../cable/clock"
+import type { Clock } from "../clock"
 import { debug, logError } from "../log"
 import { streamHtml } from "./stream_html"
 

@@ -1,5 +1,5 @@
 // <turbo-cable-stream-source>: the markup turbo-rails' turbo_stream_from renders. Thin: the cable does the work.
-import type { FeedSource } from "../cable/registry"
+import type { FeedSource } from "../subscriptions/registry"
 import { SourceEvent, dispatchSourceEvent } from "./events"
 import { ELEMENT_NAME, isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
 
@@ -13,7 +13,11 @@ function inTurboPreview(): boolean {
   return document.documentElement.hasAttribute("data-turbo-preview")
 }
 
-export class StreamSourceElement extends HTMLElement implements FeedSource {
+// The script-tag build also runs as the shared worker, where there is no HTMLElement: the class must still
+// load there (it is never defined as an element in a worker).
+const ElementBase: typeof HTMLElement = globalThis.HTMLElement ?? (class {} as typeof HTMLElement)
+
+export class StreamSourceElement extends ElementBase implements FeedSource {
   /** The page's cable, set when the element is defined. */
   static registry: SourceRegistry | null = null
   /** The identifier this element is subscribed under, or null while it is not. */

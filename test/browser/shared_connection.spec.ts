@@ -2,7 +2,7 @@
 // server, every guarantee per tab, and what keeps a tab apart (another identity, a URL function, sharing off).
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
-import { attachSharedWorkers } from "../support/shared_workers"
+import { killSharedWorkers } from "../support/shared_workers"
 import { addSource, appendStream, eventually, expect, test } from "./fixtures"
 
 const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
@@ -20,9 +20,9 @@ test.beforeEach(async ({ server }) => {
 })
 
 test("tabs of one profile share one connection; each gets its own streams, the shared one once in each", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const pages = [page, ...(await Promise.all([1, 2, 3, 4].map(() => openTab(context, blank))))]
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const pages = [page, ...(await Promise.all([1, 2, 3, 4].map(() => openTab(context, alicePage))))]
   for (const [index, tab] of pages.entries()) {
     await addSource(tab, server, `own-${index}`)
     await addSource(tab, server, "everyone")
@@ -42,9 +42,9 @@ test("tabs of one profile share one connection; each gets its own streams, the s
 })
 
 test("the tab that opened the connection closes, then the next: the others go on, each write once", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const [second, third] = [await openTab(context, blank), await openTab(context, blank)]
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const [second, third] = [await openTab(context, alicePage), await openTab(context, alicePage)]
   for (const tab of [page, second, third]) await addSource(tab, server, "closing")
   for (const tab of [page, second, third]) await live(tab)
 
@@ -59,9 +59,9 @@ test("the tab that opened the connection closes, then the next: the others go on
 })
 
 test("a frozen tab does not hold the others back, and gets what it missed when it resumes", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const other = await openTab(context, blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const other = await openTab(context, alicePage)
   for (const tab of [page, other]) await addSource(tab, server, "frozen")
   for (const tab of [page, other]) await live(tab)
   const cdp = await context.newCDPSession(page)
@@ -76,9 +76,9 @@ test("a frozen tab does not hold the others back, and gets what it missed when i
 })
 
 test("a tab that stops its cable leaves the shared connection alone; restarted, it joins again", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const other = await openTab(context, blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const other = await openTab(context, alicePage)
   for (const tab of [page, other]) await addSource(tab, server, "stopping")
   for (const tab of [page, other]) await live(tab)
 
@@ -118,14 +118,14 @@ test("tabs of different identities never share, and a tab whose identity changes
 })
 
 test("a tab with a URL function or with sharing off keeps a socket of its own", async ({ page, context, server }) => {
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
   await addSource(page, server, "apart")
   await live(page)
-  const withFunction = await openTab(context, blank)
+  const withFunction = await openTab(context, alicePage)
   await withFunction.evaluate(() => (window as any).TurboCable.configure({ url: () => "/cable?via=function" }))
   await addSource(withFunction, server, "apart")
-  const sharingOff = await openTab(context, blank)
+  const sharingOff = await openTab(context, alicePage)
   await sharingOff.evaluate(() => (window as any).TurboCable.configure({ shareConnection: false }))
   await addSource(sharingOff, server, "apart")
   for (const tab of [withFunction, sharingOff]) await live(tab)
@@ -135,26 +135,50 @@ test("a tab with a URL function or with sharing off keeps a socket of its own", 
   for (const tab of [page, withFunction, sharingOff]) await expect(tab.locator("#items li")).toHaveText(["to every socket"])
 })
 
-/** Ends the context's shared worker as the browser would (its process gone): `close()` inside it, over CDP. */
-async function endSharedWorker(page: Page): Promise<void> {
-  const { cdp, workers } = await attachSharedWorkers(page)
-  for (const worker of workers) await worker.send("Runtime.evaluate", { expression: "close()" })
-  await cdp.detach()
-}
-
-test("the worker ends: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
+test("the worker is killed: the tabs start a new one within seconds and catch up what they missed, once each", async ({ page, context, server }) => {
   const list = `orphaned-${Date.now()}`
-  const url = `${server.app}/test/live/${list}`
+  const url = `${server.app}/test/live/${list}?identity=alice`
   await page.goto(url)
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
+  // How often an item was added to the list: a write applied twice (a replay and a live copy) adds it twice.
+  for (const tab of [page, other]) {
+    await tab.evaluate(() => {
+      const added: Record<string, number> = ((window as any).added = {})
+      new MutationObserver((records) => {
+        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
+      }).observe(document.body, { childList: true, subtree: true })
+    })
+  }
 
-  await endSharedWorker(page)
+  // Abruptly, as a crash of its process: no close() runs in it.
+  expect(await killSharedWorkers(page)).toBe(1)
   await eventually(() => server.connections(), 0)
   const endedAt = Date.now()
   await server.post("/items", { list, text: "after the worker ended" })
   for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["after the worker ended"], { timeout: 10_000 })
-  console.log(`worker ended: its write shown in both tabs ${Date.now() - endedAt} ms later`)
+  console.log(`worker killed: its write shown in both tabs ${Date.now() - endedAt} ms later`)
   await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "2")
   expect(await server.connections()).toBe(1)
+  await server.post("/items", { list, text: "live again" })
+  for (const tab of [page, other]) {
+    await expect(tab.locator("#items li")).toHaveText(["after the worker ended", "live again"])
+    expect(await tab.evaluate(() => (window as any).added)).toEqual({ "after the worker ended": 1, "live again": 1 })
+  }
+})
+
+test("the worker is killed and a new one cannot be started: the tab goes on on a socket of its own and catches up", async ({ page, server }) => {
+  const list = `worker-gone-${Date.now()}`
+  // The page's script is its own worker; the first worker starts, any later one is answered 404 (worker_faults.ts).
+  await page.goto(`${server.app}/test/faults/gone-after-first/page?list=${list}`)
+  await live(page)
+  expect(await killSharedWorkers(page)).toBe(1)
+  await eventually(() => server.connections(), 0)
+  await server.post("/items", { list, text: "after the worker was killed" })
+  await expect(page.locator("#items li")).toHaveText(["after the worker was killed"], { timeout: 10_000 })
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", /^(connected|caught-up)$/)
+  expect(await server.connections()).toBe(1)
+  const warnings = await page.evaluate(() => (window as any).__warnings)
+  expect(warnings).toHaveLength(1)
+  expect(warnings[0]).toMatch(/failed to load/)
 })

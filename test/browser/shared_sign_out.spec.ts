@@ -15,9 +15,9 @@ async function openTab(context: BrowserContext, url: string): Promise<Page> {
 
 test("a sign-out that disconnects the user's connection reaches every tab: refused, stopped", async ({ page, context, server }) => {
   await context.addCookies([{ name: "session", value: "alice", url: server.app }])
-  const blank = `${server.app}/test/pages/blank.html`
-  await page.goto(blank)
-  const other = await openTab(context, blank)
+  const alicePage = `${server.app}/test/pages/identity-alice.html`
+  await page.goto(alicePage)
+  const other = await openTab(context, alicePage)
   for (const tab of [page, other]) await addSource(tab, server, "signed-in")
   for (const tab of [page, other]) await live(tab)
   expect(await server.connections()).toBe(1)

@@ -1,7 +1,7 @@
 // Rejoining a server that was down a while (issue 22), in each engine, against real Rails (two pumas behind
 // Redis, test/support/rails_server.ts) reached through a relay that notes every request (test/support/relay.ts):
 // the page shows what it missed within 3 s of the server listening again, and while the server is down the
-// browser only asks it over HTTP, on the probe schedule (src/cable/probe_schedule.ts), never with a socket.
+// browser only asks it over HTTP, on the probe schedule (src/socket/probe_schedule.ts), never with a socket.
 // 10 s of outage already runs the schedule's steady phase (it starts 3 s in); longer outages are the clock's
 // business (test/unit/probe_schedule.test.ts) and the bench's (npm run bench:engines).
 import { setTimeout as sleep } from "node:timers/promises"

@@ -1,5 +1,5 @@
-// Many tabs, one connection, in each engine: the windows of one browser profile that name the same cable URL
-// (and identity) share one socket through the shared worker, each tab still gets exactly its own streams, and
+// Many tabs, one connection, in each engine: the windows of one browser profile whose pages name the same cable
+// URL and identity (or declare that they may share whoever's they are) share one socket through the shared worker, each tab still gets exactly its own streams, and
 // the connection outlives the tab that started it. The pages are watched with record(), never watch(): a
 // wrapped WebSocket keeps a tab out of sharing.
 //
@@ -10,7 +10,7 @@
 // probe unanswered for PROBE_TIMEOUT): then they join a new one and catch up. So in WebKit a close may be followed
 // by that wait and a reconnect, checked as such.
 import { setTimeout as sleep } from "node:timers/promises"
-import { PROBE_TIMEOUT, WORKER_SILENT_AFTER } from "../../src/shared/messages"
+import { PROBE_TIMEOUT, WORKER_SILENT_AFTER } from "../../src/sharing/messages"
 import type { EngineName, EnginePage } from "./driver/engine"
 import { addSource, cableState, connectedSources, expect, listItems, newList, poll, recorded, tabCount, test } from "./fixtures"
 
@@ -42,7 +42,7 @@ test("five tabs share one connection: each gets its own streams once, a stream t
   test.setTimeout(engine == "webkit" ? 180_000 : 60_000)
   const own = await server.signAll([0, 1, 2, 3, 4].map((i) => `own-${i}`))
   const both = await server.sign("both")
-  const pages = await openLive(tabs, server.app, 5, "/test/pages/blank.html", (i) => (i < 2 ? [own[i], both] : [own[i]]))
+  const pages = await openLive(tabs, server.app, 5, "/test/pages/identity-alice.html", (i) => (i < 2 ? [own[i], both] : [own[i]]))
 
   await everyTab(pages, tabCount).toEqual(["5", "5", "5", "5", "5"])
   expect(await server.connections()).toBe(1)
@@ -75,7 +75,7 @@ test("five tabs share one connection: each gets its own streams once, a stream t
 test("the tab that started the connection closes, then the next: writes around each close reach the others soon, once each", async ({ tabs, server, engine }) => {
   test.setTimeout(engine == "webkit" ? 180_000 : 60_000)
   const list = newList()
-  const pages = await openLive(tabs, server.app, 3, `/test/live/${list}`, () => [])
+  const pages = await openLive(tabs, server.app, 3, `/test/live/${list}?identity=alice`, () => [])
   await everyTab(pages, tabCount).toEqual(["3", "3", "3"])
   const sentAt: Record<string, number> = {}
   const write = async (text: string) => {
@@ -114,7 +114,7 @@ test("the tab that started the connection closes, then the next: writes around e
 test("a restarted server: every tab shows the writes made while it was down, once each, on one connection again", async ({ tabs, server }) => {
   const list = newList()
   await server.post("/items", { list, text: "before" })
-  const pages = await openLive(tabs, server.app, 3, `/test/live/${list}`, () => [])
+  const pages = await openLive(tabs, server.app, 3, `/test/live/${list}?identity=alice`, () => [])
   await everyTab(pages, connectedSources).toEqual([1, 1, 1])
   await everyTab(pages, tabCount).toEqual(["3", "3", "3"])
   expect(await server.connections()).toBe(1)
@@ -136,11 +136,10 @@ test("a restarted server: every tab shows the writes made while it was down, onc
 
 test("a tab with sharing turned off by its meta tag keeps a connection of its own", async ({ tabs, server }) => {
   const signed = await server.sign("share-off")
-  const shared = await openLive(tabs, server.app, 2, "/test/pages/blank.html", () => [signed])
+  const shared = await openLive(tabs, server.app, 2, "/test/pages/identity-alice.html", () => [signed])
   const [own] = await openLive(tabs, server.app, 1, "/test/pages/share-off.html", () => [signed])
   await everyTab(shared, tabCount).toEqual(["2", "2"])
-  // Not counted with the others (a socket of the tab's own announces no count today, though status.ts documents 1).
-  expect(await tabCount(own)).not.toBe("2")
+  expect(await tabCount(own)).toBe("1")
   expect(await server.connections()).toBe(2)
   expect(await server.subscriptions("share-off")).toBe(2)
 
@@ -152,7 +151,7 @@ test("a tab with sharing turned off by its meta tag keeps a connection of its ow
 
 test("tabs of another identity never share with this one's: two connections, each shared by its own tabs", async ({ tabs, server }) => {
   const signed = await server.sign("identities")
-  const mine = await openLive(tabs, server.app, 2, "/test/pages/blank.html", () => [signed])
+  const mine = await openLive(tabs, server.app, 2, "/test/pages/identity-alice.html", () => [signed])
   const theirs = await openLive(tabs, server.app, 2, "/test/pages/identity-bob.html", () => [signed])
   await everyTab([...mine, ...theirs], tabCount).toEqual(["2", "2", "2", "2"])
   expect(await server.connections()).toBe(2)
@@ -162,4 +161,15 @@ test("tabs of another identity never share with this one's: two connections, eac
   await everyTab([...mine, ...theirs], listItems).toEqual(Array(4).fill(["to every tab"]))
   await sleep(500)
   expect(await Promise.all([...mine, ...theirs].map(listItems))).toEqual(Array(4).fill(["to every tab"]))
+})
+
+test("pages that declare their connections carry no person's identity share without the tag; pages that say nothing do not", async ({ tabs, server }) => {
+  const signed = await server.sign("declared")
+  const declared = await openLive(tabs, server.app, 2, "/test/pages/share-all.html", () => [signed])
+  const silent = await openLive(tabs, server.app, 2, "/test/pages/blank.html", () => [signed])
+  await everyTab(declared, tabCount).toEqual(["2", "2"])
+  await everyTab(silent, tabCount).toEqual(["1", "1"])
+  expect(await server.connections()).toBe(3)
+  await server.broadcast("declared", appendItem("to every tab"))
+  await everyTab([...declared, ...silent], listItems).toEqual(Array(4).fill(["to every tab"]))
 })

@@ -1,8 +1,12 @@
-// Size budget (issue 14): `npm run size` after `npm run build`. Measures the builds exactly as bench's size
-// scenario does (bench/support/bundles.ts) and exits non-zero naming each build over its budget.
+// Size budget (issue 14): `npm run size` after `npm run build`. The ESM build is measured as bench's size
+// scenario does (bench/support/bundles.ts: esbuild bundle with splitting, what a page loads up front); the
+// script-tag build is the one file users serve, gzipped -9 as it is. Exits non-zero naming each build over its
+// budget.
 // `npm run size -- --why` also lists which modules make up the ESM bytes loaded up front.
+import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
-import { minifiedSize, REPO_ROOT, splitBuild, splitSizes } from "../../bench/support/bundles"
+import { gzipSync } from "node:zlib"
+import { REPO_ROOT, splitBuild, splitSizes } from "../../bench/support/bundles"
 import { BUDGETS } from "./budgets"
 const TURBO = ["@hotwired/turbo"]
 const ESM_ENTRY = resolve(REPO_ROOT, "dist/turbo-cable.js")
@@ -18,10 +22,11 @@ interface Measured {
 
 async function measure(): Promise<Measured[]> {
   const esm = await splitSizes(ESM_ENTRY, TURBO)
-  const script = await minifiedSize(SCRIPT_ENTRY, "iife")
+  // Not re-minified: esbuild's renaming of an already minified file costs 0.9 kB of gzip that no user pays.
+  const script = { gzipped: gzipSync(readFileSync(SCRIPT_ENTRY), { level: 9 }).byteLength }
   return [
     { build: "dist/turbo-cable.js (ESM, up front, Turbo external)", bytes: esm.eager, budget: BUDGETS.esmUpFront },
-    { build: "dist/turbo-cable.min.js (script tag, Turbo inside)", bytes: script.gzipped, budget: BUDGETS.scriptTag },
+    { build: "dist/turbo-cable.min.js (script tag, Turbo inside, the one file as served)", bytes: script.gzipped, budget: BUDGETS.scriptTag },
   ]
 }
 

@@ -1,5 +1,5 @@
 // A clock whose time moves only when a test says so: timers fire in order as `advance` passes them.
-import type { Clock, TimerHandle } from "../../src/cable/clock"
+import type { Clock, TimerHandle } from "../../src/clock"
 
 interface Timer {
   id: number

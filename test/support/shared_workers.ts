@@ -48,3 +48,17 @@ export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession
   }
   return { cdp, workers }
 }
+
+/** Ends the shared workers of `page`'s context abruptly, as a crash of their process would: no close() runs in them. */
+export async function killSharedWorkers(page: Page): Promise<number> {
+  const context = page.context()
+  const pageSession = await context.newCDPSession(page)
+  const { targetInfo } = (await pageSession.send("Target.getTargetInfo")) as any
+  await pageSession.detach()
+  const cdp = await context.browser()!.newBrowserCDPSession()
+  const { targetInfos } = (await cdp.send("Target.getTargets")) as any
+  const workers = targetInfos.filter((info: any) => info.type == "shared_worker" && info.browserContextId == targetInfo.browserContextId)
+  for (const worker of workers) await cdp.send("Target.closeTarget", { targetId: worker.targetId })
+  await cdp.detach()
+  return workers.length
+}

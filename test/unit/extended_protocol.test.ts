@@ -1,8 +1,8 @@
 // AnyCable's extended protocol as the page's cable speaks it: negotiation, session restore, pongs. The test
 // plays the server with a FakeWebSocket, the plain protocol beside it.
 import { afterEach, describe, expect, it } from "vitest"
-import type { ExtendedProtocolChoice } from "../../src/cable/protocol"
-import { HISTORY_TIMEOUT } from "../../src/cable/stream_history"
+import type { ExtendedProtocolChoice } from "../../src/config"
+import { HISTORY_TIMEOUT } from "../../src/extended/stream_history"
 import { createPageCable, type PageCable } from "../../src/page_cable"
 import { FakeClock } from "../support/fake_clock"
 import { FakeWebSocket, settle } from "../support/fake_socket"

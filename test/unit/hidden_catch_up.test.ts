@@ -2,9 +2,11 @@
 // broadcasts wait too, and fold into that one catch-up. The document is a small stand-in (visibility, <meta>,
 // events): the real one is in test/browser/hidden_catch_up.spec.ts.
 import { beforeEach, describe, expect, it } from "vitest"
-import { PageStatus } from "../../src/cable/status"
+import { PageStatus } from "../../src/status"
 import { HiddenCatchUp } from "../../src/catch_up/hidden_catch_up"
-import type { CatchUpReason, CatchUpStrategy, HiddenCatchUpMode } from "../../src/catch_up/policy"
+import type { HiddenCatchUpMode } from "../../src/config"
+import type { CatchUpStrategy } from "../../src/config"
+import type { CatchUpReason } from "../../src/config"
 import { waitsUntilShown } from "../../src/catch_up/policy"
 
 class FakeDocument extends EventTarget {

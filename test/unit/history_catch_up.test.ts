@@ -2,7 +2,7 @@
 // history was replayed; a refused history, or one that could ask for nothing, falls back to the refetch.
 import { describe, expect, it } from "vitest"
 import { HistoryCatchUp } from "../../src/catch_up/history_catch_up"
-import type { CatchUpReason } from "../../src/catch_up/policy"
+import type { CatchUpReason } from "../../src/config"
 import { FakeClock } from "../support/fake_clock"
 
 function setup() {

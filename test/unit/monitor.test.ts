@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { ConnectionMonitor, isStale, sleptBetween } from "../../src/cable/monitor"
+import { ConnectionMonitor, isStale, sleptBetween } from "../../src/socket/monitor"
 import { FakeClock } from "../support/fake_clock"
 
 describe("liveness policy", () => {

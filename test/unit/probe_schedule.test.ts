@@ -1,8 +1,8 @@
 // The probe schedule: the pure gaps, then the reconnect loop living through outages on the fake clock
 // against a server that answers from a given moment on. No socket, no real timer.
 import { describe, expect, it } from "vitest"
-import { PROBE_POLICY, longestProbeGap, probeGap } from "../../src/cable/probe_schedule"
-import { ReconnectLoop } from "../../src/cable/reconnect_loop"
+import { PROBE_POLICY, longestProbeGap, probeGap } from "../../src/socket/probe_schedule"
+import { ReconnectLoop } from "../../src/socket/reconnect_loop"
 import { defaults } from "../../src/config"
 import { FakeClock } from "../support/fake_clock"
 

@@ -2,7 +2,7 @@
 // the ServerFrame union or an error, and never throws out of the WebSocket callback.
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { DisconnectReason, MAX_FRAME_LENGTH, MessageType, parseFrame, type ServerFrame } from "../../src/cable/protocol"
+import { DisconnectReason, MAX_FRAME_LENGTH, MessageType, parseFrame, type ServerFrame } from "../../src/protocol"
 
 /** The keys each frame type may carry (one of the sets), no more and no fewer. */
 const FRAME_KEYS: Record<ServerFrame["type"], string[][]> = {

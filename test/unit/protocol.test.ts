@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { MAX_FRAME_LENGTH, parseFrame, subscribeCommand, unsubscribeCommand, messageCommand } from "../../src/cable/protocol"
+import { MAX_FRAME_LENGTH, parseFrame, subscribeCommand, unsubscribeCommand, messageCommand } from "../../src/protocol"
 
 describe("parseFrame", () => {
   it("reads welcome, ping and disconnect", () => {

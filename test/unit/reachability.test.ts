@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { probeUrl } from "../../src/cable/reachability"
+import { probeUrl } from "../../src/socket/reachability"
 
 describe("probeUrl", () => {
   it("asks the cable's own path over http(s), without its query", () => {

@@ -1,7 +1,7 @@
 // The reconnect loop alone: fake ports, the fake clock, no socket and no real timer.
 import { beforeEach, describe, expect, it } from "vitest"
-import type { LineState } from "../../src/cable/line"
-import { ReconnectLoop, type LoopPorts } from "../../src/cable/reconnect_loop"
+import type { LineState } from "../../src/line"
+import { ReconnectLoop, type LoopPorts } from "../../src/socket/reconnect_loop"
 import { FakeClock } from "../support/fake_clock"
 import { microtasks } from "../support/fake_line"
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { refusalVerdict } from "../../src/cable/refusal"
+import { refusalVerdict } from "../../src/socket/refusal"
 
 const unauthorized = { reason: "unauthorized", reconnect: false }
 const tokenExpired = { reason: "token_expired", reconnect: false }

@@ -3,7 +3,7 @@
 // quiescent phase (connected, everything answered, time past every delay) so that what is left can be judged.
 import fc from "fast-check"
 import { describe, expect, it, vi } from "vitest"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
+import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
 import { Emitter } from "../../src/events"
 import { FakeClock } from "../support/fake_clock"
 import { sendingLine } from "../support/fake_line"

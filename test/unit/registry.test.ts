@@ -1,7 +1,7 @@
 // The registry alone, with a fake line and the fake clock: no socket, no real timer.
 import { beforeEach, describe, expect, it } from "vitest"
 import { Emitter } from "../../src/events"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
+import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
 import { FakeClock } from "../support/fake_clock"
 import { sendingLine } from "../support/fake_line"
 

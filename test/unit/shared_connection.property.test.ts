@@ -6,13 +6,13 @@
 // quiescent phase (all delivered, connected, everything answered, time past every delay) to judge what is left.
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import type { Clock, TimerHandle } from "../../src/cable/clock"
-import type { HistoryAnchor, Line, LineState } from "../../src/cable/line"
-import type { SubscriptionFrame } from "../../src/cable/protocol"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/cable/registry"
+import type { Clock, TimerHandle } from "../../src/clock"
+import type { HistoryAnchor, Line, LineState } from "../../src/line"
+import type { SubscriptionFrame } from "../../src/protocol"
+import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
 import { Emitter } from "../../src/events"
-import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../../src/shared/messages"
-import { SharedConnection, Tab } from "../../src/shared/shared_connection"
+import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../../src/sharing/messages"
+import { SharedConnection, Tab } from "../../src/sharing/worker/shared_connection"
 import { FakeClock } from "../support/fake_clock"
 import { FakeLine } from "../support/fake_line"
 import { ModelServer } from "../support/model_server"
@@ -121,7 +121,7 @@ class PageClock implements Clock {
 }
 
 /**
- * A tab's end of the connection, as shared/shared_line.ts is (it needs a browser): the registry's calls become
+ * A tab's end of the connection, as sharing/tab/shared_line.ts is (it needs a browser): the registry's calls become
  * TabMessages, the worker's messages become the registry's `welcomed`, `receive` and `lost`, the line's state is
  * mirrored, pings are answered, and a tab let go joins again holding nothing.
  */

@@ -1,8 +1,8 @@
 // The shared worker's side of a shared connection, alone: a fake line as its socket (the test plays the
 // server), tabs as inboxes of what the worker posted them, and the fake clock.
 import { beforeEach, describe, expect, it } from "vitest"
-import { EVICT_AFTER, PING_INTERVAL, type TabMessage, type WorkerMessage } from "../../src/shared/messages"
-import { SharedConnection, Tab } from "../../src/shared/shared_connection"
+import { EVICT_AFTER, PING_INTERVAL, type TabMessage, type WorkerMessage } from "../../src/sharing/messages"
+import { SharedConnection, Tab } from "../../src/sharing/worker/shared_connection"
 import { FakeClock } from "../support/fake_clock"
 import { FakeLine } from "../support/fake_line"
 

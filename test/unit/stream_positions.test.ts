@@ -1,7 +1,7 @@
 // A subscription's place in its streams: each broadcast applied once, never an older offset after a newer
 // one, and what arrives while history is asked for held and then applied in offset order.
 import { describe, expect, it } from "vitest"
-import { FeedPositions, inOffsetOrder } from "../../src/cable/stream_positions"
+import { FeedPositions, inOffsetOrder } from "../../src/extended/stream_positions"
 
 const at = (offset: number, epoch = "e1", stream = "s") => ({ message: `${stream}:${epoch}:${offset}`, position: { stream, epoch, offset } })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { toWebSocketUrl } from "../../src/cable/url"
+import { toWebSocketUrl } from "../../src/socket/url"
 
 describe("toWebSocketUrl", () => {
   const page = "https://example.com/rooms/7"

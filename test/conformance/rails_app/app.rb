@@ -15,6 +15,7 @@
 
 require "logger"
 require "json"
+require "digest"
 require "rails"
 require "action_controller/railtie"
 require "action_cable/engine"
@@ -82,6 +83,14 @@ class EchoChannel < ActionCable::Channel::Base
 
   def speak(data)
     ActionCable.server.broadcast("echo:#{params[:room]}", { "text" => data["text"], "from" => current_user })
+  end
+end
+
+# A per-user channel as apps write them for notifications: its stream is the connection's user, so a tab
+# riding another person's connection would get that person's notes.
+class NotesChannel < ActionCable::Channel::Base
+  def subscribed
+    stream_from "me:#{current_user}"
   end
 end
 
@@ -210,6 +219,10 @@ class ListsController < ApplicationController
     items = Lists.items(name)
     h = ERB::Util.method(:h)
     signed = Turbo.signed_stream_verifier.generate(name)
+    # README's line for the layout: whose page this is, as an opaque digest (?identity=off: an app without it;
+    # ?share=true: an app that declares its connections carry no per-user identity).
+    user = cookies.signed[:session]
+    identity = user.present? && params[:identity] != "off" ? Digest::SHA256.hexdigest("cable:#{user}:#{Rails.application.secret_key_base}") : nil
     # ?bfcache=1: Rails' default caching instead, which leaves the page eligible for the back/forward cache
     # (every engine keeps a no-store page out of it) for the spec that measures it.
     response.headers["Cache-Control"] = "no-store" unless params[:bfcache]
@@ -219,10 +232,13 @@ class ListsController < ApplicationController
       <head>
       <title>#{h.(name)}</title>
       <meta name="action-cable-url" content="/cable">
+      #{identity ? %(<meta name="turbo-cable-identity" content="#{identity}">) : ""}
+      #{params[:share] == "true" ? %(<meta name="turbo-cable-share-connection" content="true">) : ""}
       <script src="/dist/turbo-cable.min.js"></script>
       </head>
       <body>
       <turbo-cable-stream-source channel="Turbo::StreamsChannel" signed-stream-name="#{h.(signed)}"></turbo-cable-stream-source>
+      <p id="user">#{h.(user.to_s)}</p>
       <p id="server">#{h.(ENV["CONFORMANCE_SERVER"].to_s)}</p>
       <input id="draft" name="draft"><textarea id="notes" name="notes"></textarea>
       <p id="count">#{items.size} items</p>
@@ -301,6 +317,13 @@ class ItemsController < ApplicationController
   end
 end
 
+class NotesController < ApplicationController
+  def create
+    ActionCable.server.broadcast("me:#{params[:user]}", { "text" => params.require(:text) })
+    head :no_content
+  end
+end
+
 class RequestsController < ApplicationController
   def show
     render json: Lists.requests(params[:name])
@@ -343,4 +366,5 @@ Conformance::Application.routes.draw do
   get "/rooms", to: "rooms#show"
   get "/rooms/:name/items", to: "rooms#index", constraints: { name: /[^\/]+/ }
   post "/rooms/:name/items", to: "rooms#create", constraints: { name: /[^\/]+/ }
+  post "/notes/:user", to: "notes#create"
 end

@@ -1,0 +1,284 @@
+// The line as one WebSocket of this page at a time: the reconnect loop says when to open the next, the
+// monitor says when a silent one is dead. Only the current socket is heard: a replaced one may still be
+// closing (never while connecting: see guarded_websocket.ts), and what it reports no longer counts.
+import { Emitter } from "../events"
+import { debug, logError } from "../log"
+import { withTimeout, type Clock } from "../clock"
+import { guardedWebSocket } from "./guarded_websocket"
+import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "../line"
+import { ConnectionMonitor } from "./monitor"
+import type { PageWake } from "../line"
+import { PageExit } from "./page_exit"
+import {
+  EXTENDED_PROTOCOL,
+  PONG_COMMAND,
+  UNSUPPORTED_PROTOCOL,
+  parseFrame,
+  subprotocols,
+  subscribeCommand,
+  unsubscribeCommand,
+} from "../protocol"
+import { probeUrl, serverAnswers } from "./reachability"
+import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
+import { ReconnectLoop } from "./reconnect_loop"
+import { resolveCableUrl } from "./url"
+import { withSessionId } from "../extended/session"
+import { StreamHistory } from "../extended/stream_history"
+import type { LineSettings } from "../config"
+
+
+export class SocketLine implements Line {
+  private readonly events = new Emitter<LineEvents>()
+  private readonly loop: ReconnectLoop
+  private readonly monitor: ConnectionMonitor
+  /** The WebSocket class, made safe to close (guarded_websocket.ts) when the first socket opens. */
+  private WebSocket: typeof WebSocket | null = null
+  private socket: WebSocket | null = null
+  private pageExit: PageExit | undefined
+  /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
+  private refusal = { authorizedBefore: false, retried: false }
+  /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
+  private sid: string | null = null
+  extended = false
+
+  get sessionId(): string | null {
+    return this.extended ? this.sid : null
+  }
+  /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
+  private readonly history: StreamHistory
+
+  constructor(
+    private readonly settings: LineSettings,
+    private readonly clock: Clock,
+    /** Read when the first socket opens: a page that wraps WebSocket after turbo-cable starts is heard. */
+    private readonly webSocketClass: () => typeof WebSocket,
+  ) {
+    this.history = new StreamHistory(clock, (identifier) => this.historyAnswered(identifier, "rejected"))
+    this.monitor = new ConnectionMonitor((why) => this.drop(why), settings, clock)
+    this.loop = new ReconnectLoop(
+      {
+        connect: (url) => this.connect(url),
+        abandon: () => this.drop("timeout"),
+        url: () => resolveCableUrl(this.settings.url),
+        serverAnswers: () => this.serverAnswers(),
+        refreshCredentials: () => this.refreshCredentials(),
+        leavingFor: () => this.pageExit?.remaining() ?? 0,
+        changed: (state, previous, reason) => {
+          debug("state", previous, "->", state, reason ?? "")
+          this.events.emit("state", { state, previous, reason })
+        },
+      },
+      settings,
+      clock,
+    )
+  }
+
+  get state(): LineState {
+    return this.loop.lineState
+  }
+
+  get rejoiningAfterWake(): boolean {
+    return this.loop.rejoiningAfterWake
+  }
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
+    return this.events.on(name, listener)
+  }
+
+  open(): void {
+    if (this.loop.state.name != "idle") return
+    this.monitor.start()
+    // Never reconnect from a page that is unloading (see page_exit.ts).
+    if (typeof window != "undefined") this.pageExit ??= new PageExit(() => this.stop("page unloading"), this.clock)
+    // A socket of this tab's own: no other tab shares it.
+    this.events.emit("tabs", 1)
+    this.loop.begin()
+  }
+
+  send(command: string): boolean {
+    if (this.loop.state.name != "connected" || this.socket?.readyState !== 1) return false
+    debug("send", command)
+    this.socket.send(command)
+    return true
+  }
+
+  subscribe(identifier: string, anchor: HistoryAnchor): boolean {
+    return this.send(this.extended ? this.history.subscribe(identifier, anchor) : subscribeCommand(identifier))
+  }
+
+  unsubscribe(identifier: string): boolean {
+    this.history.forget(identifier)
+    return this.send(unsubscribeCommand(identifier))
+  }
+
+  wake(why: PageWake): void {
+    if (this.loop.wake()) return
+    // A healthy line had a ping within the last interval (staleAfter / 2); a third of an interval more is
+    // slack for jitter, so a focus or a visibility change never drops a line that is fine.
+    if (this.loop.state.name == "connected" && this.clock.now() - this.monitor.lastFrameAt >= (this.settings.staleAfter * 2) / 3) {
+      this.drop(why)
+    }
+  }
+
+  stop(reason: StopReason): void {
+    if (this.loop.state.name == "stopped") return
+    debug("stopped:", reason)
+    this.sid = null
+    this.letGo()
+    this.monitor.stop()
+    this.loop.stop(reason)
+    this.events.emit("lost", false)
+  }
+
+  restart(): void {
+    if (this.loop.state.name != "stopped") return
+    this.monitor.start()
+    this.loop.restart()
+  }
+
+  private connect(url: string): void {
+    let socket: WebSocket
+    try {
+      this.WebSocket ??= guardedWebSocket(this.webSocketClass())
+      socket = new this.WebSocket(this.sid ? withSessionId(url, this.sid) : url, subprotocols(this.settings.extendedProtocol))
+    } catch (error) {
+      // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.
+      logError("the WebSocket could not be opened:", error)
+      this.loop.closed("closed")
+      return this.events.emit("lost", true)
+    }
+    this.socket = socket
+    socket.addEventListener("open", () => {
+      if (socket == this.socket) this.opened()
+    })
+    socket.addEventListener("message", (event) => {
+      if (socket == this.socket) this.receive(event.data)
+    })
+    socket.addEventListener("close", (event) => {
+      if (socket == this.socket) this.closed(event.reason || "closed")
+    })
+  }
+
+  /** Closes the current socket (once open, if still connecting) and stops hearing it. */
+  private letGo(): void {
+    const socket = this.socket
+    this.socket = null
+    socket?.close()
+  }
+
+  private opened(): void {
+    this.loop.socketOpened()
+    if (this.socket?.protocol == UNSUPPORTED_PROTOCOL) return this.stop("unsupported")
+    this.extended = this.socket?.protocol == EXTENDED_PROTOCOL
+    // A server that completes the handshake but never welcomes is as dead as a silent one.
+    this.monitor.watch(true)
+  }
+
+  private receive(data: unknown): void {
+    this.monitor.recordFrame()
+    const frame = parseFrame(data)
+    if ("error" in frame) return debug("frame ignored:", frame.error, data)
+
+    switch (frame.type) {
+      case "ping":
+        // anycable-go may be told to drop clients that send nothing back (`pong_timeout`).
+        if (this.extended) this.send(PONG_COMMAND)
+        return
+      case "welcome":
+        debug("welcome", frame.restoredIds ? "(session restored)" : "")
+        this.refusal = { authorizedBefore: true, retried: false }
+        if (this.extended) this.sid = frame.sid ?? null
+        this.loop.welcomed()
+        if (!this.extended || !frame.restoredIds) return this.events.emit("welcome", { restoredIds: [] })
+        // The registry first unsubscribes what the page no longer wants; the rest is asked what it missed.
+        this.events.emit("welcome", { restoredIds: frame.restoredIds })
+        const none: string[] = []
+        for (const command of this.history.restore(frame.restoredIds, (identifier) => none.push(identifier))) this.send(command)
+        return none.forEach((identifier) => this.historyAnswered(identifier, "none"))
+      case "disconnect":
+        // The server ended the session: a restore would only be refused.
+        this.sid = null
+        debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
+        const verdict = refusalVerdict(frame, {
+          urlIsFunction: typeof this.settings.url == "function",
+          authorizedBefore: this.refusal.authorizedBefore,
+          retriedRefusal: this.refusal.retried,
+        })
+        if (verdict == "stop") return this.stop(frame.reason)
+        // Credentials that worked before may only have expired: one more try, the URL read again after the app's hook.
+        if (verdict == "retry-fresh") {
+          this.refusal = { authorizedBefore: true, retried: true }
+          this.loop.refreshBeforeNextAttempt()
+        }
+        return this.drop(frame.reason || "remote")
+    }
+    if (!this.extended) {
+      // Only the extended protocol has history and presence frames.
+      if (frame.type != "history" && frame.type != "presence") this.events.emit("frame", frame)
+      return
+    }
+    switch (frame.type) {
+      case "message":
+        for (const message of this.history.receive(frame.identifier, frame.message, frame.position)) {
+          this.events.emit("frame", { type: "message", identifier: frame.identifier, message })
+        }
+        return
+      case "history":
+        return this.historyAnswered(frame.identifier, frame.confirmed ? "confirmed" : "rejected")
+      case "reject":
+        this.history.answered(frame.identifier)
+        return this.events.emit("frame", frame)
+      case "confirm":
+        this.events.emit("frame", frame)
+        if (this.history.confirmed(frame.identifier, this.clock.now())) this.events.emit("history", frame.identifier, "none")
+        return
+      case "presence":
+        return this.events.emit("frame", frame)
+    }
+  }
+
+  /** The held messages go on, each once and in order, then the outcome. */
+  private historyAnswered(identifier: string, outcome: HistoryOutcome): void {
+    debug("history", outcome, identifier)
+    for (const message of this.history.answered(identifier)) this.events.emit("frame", { type: "message", identifier, message })
+    this.events.emit("history", identifier, outcome)
+  }
+
+  private closed(why: DropReason): void {
+    this.socket = null
+    this.history.lost()
+    this.monitor.watch(false)
+    debug("socket closed:", why)
+    this.loop.closed(why)
+    this.events.emit("lost", true)
+  }
+
+  /** Replaces the socket: lets it go at once and lets the loop schedule the next one. */
+  private drop(why: DropReason): void {
+    const { name } = this.loop.state
+    if (!this.socket || (name != "connected" && name != "connecting")) return
+    debug("dropping the line:", why)
+    this.letGo()
+    this.closed(why)
+  }
+
+  /** After a drop the server is asked over HTTP before any socket, and while it is down (see reachability.ts). */
+  private async serverAnswers(): Promise<boolean> {
+    let url: string | null
+    try {
+      url = probeUrl(resolveCableUrl(this.settings.url), globalThis.location?.origin ?? "")
+    } catch {
+      return true // a bad URL is reported by the connect that follows
+    }
+    return !url || serverAnswers(url, this.settings.connectTimeout, this.clock)
+  }
+
+  private async refreshCredentials(): Promise<void> {
+    const hook = this.settings.refreshCredentials
+    if (!hook) return
+    const done = Promise.resolve()
+      .then(hook)
+      .catch((error) => logError("refreshCredentials failed", error))
+    await withTimeout(this.clock, done, REFRESH_TIMEOUT, undefined)
+  }
+}
