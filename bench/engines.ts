@@ -1,7 +1,7 @@
 // Reconnect figures in every engine (issues 10, 22): Chromium, Firefox and WebKit through the test drivers
 // (test/engines/driver), turbo-cable beside turbo-rails and AnyCable's client, against the project's Node
-// Action Cable server. The clients' pages are open at once, one window each, and live through the same
-// outages together: a dead line, a restart, outages of 10 s, 40 s and 5 minutes, a sleeping laptop.
+// Action Cable server. The clients' pages are open at once, each in a browser of its own, and live through
+// the same outages together: a dead line, a restart, outages of 10 s, 40 s and 5 minutes, a sleeping laptop.
 //
 //   npm run bench:engines [-- --engines firefox,webkit --clients turbo-cable --outages 10,40 --label before]
 //
@@ -75,18 +75,18 @@ interface Live {
 
 let lists = 0
 /**
- * Opens each client's live page, in a window of its own. turbo-cable's is the test server's own page reached
+ * Opens each client's live page, in its own browser. turbo-cable's is the test server's own page reached
  * through `relay` (page and cable on one origin, as a Rails app serves them, and every request it makes noted).
  */
-async function openAll(browser: EngineBrowser, pages: EnginePage[], relay: Relay, web: BenchWeb): Promise<Live[]> {
+async function openAll(browsers: EngineBrowser[], relay: Relay, web: BenchWeb): Promise<Live[]> {
   const live: Live[] = []
   for (const [i, client] of clients.entries()) {
-    const page = pages[i]!
+    const { page, engine } = browsers[i]!
     const list = `engines-${Date.now()}-${lists++}`
     const url = client == "turbo-cable" ? `${relay.url}/test/live/${list}` : web.liveUrl(client, list)
     // Right after an outage a pooled connection through the relay may be one its server had closed: load again.
     await page.goto(url).catch(() => sleep(500).then(() => page.goto(url)))
-    if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect in ${browser.engine}`)
+    if ((await pollPage(page, connected, 15_000)) === null) throw new Error(`${client} did not connect in ${engine}`)
     live.push({ client, page, list })
   }
   await sleep(500)
@@ -120,11 +120,14 @@ async function outage(live: Live[], server: NodeServer, relay: Relay, downMs: nu
   return { figures, probesPerMinute: (timesAsked(asked, "/cable") * 60_000) / (listeningAt - stoppedAt) }
 }
 
-async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay, web: BenchWeb): Promise<Figures[]> {
-  const pages = [browser.page]
-  while (pages.length < clients.length) pages.push(await browser.newPage())
+/**
+ * Every client in a browser of its own, all at once: one browser's clients would wait on each other (Firefox
+ * lets one WebSocket per host connect at a time, and delays one to an endpoint whose connects failed: after
+ * 5 minutes of another client's failed attempts, a socket of turbo-cable's would wait behind them).
+ */
+async function measure(browsers: EngineBrowser[], server: NodeServer, relay: Relay, web: BenchWeb): Promise<Figures[]> {
   const rows: Figures[] = clients.map((client) => ({
-    engine: browser.engine,
+    engine: browsers[0]!.engine,
     client,
     deadLineNoticed: null,
     restartRejoined: null,
@@ -134,7 +137,7 @@ async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay,
     wakeShown: null,
   }))
 
-  let live = await openAll(browser, pages, relay, web)
+  let live = await openAll(browsers, relay, web)
   const frozenAt = Date.now()
   server.freeze()
   try {
@@ -148,22 +151,22 @@ async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay,
     server.thaw()
   }
 
-  live = await openAll(browser, pages, relay, web)
+  live = await openAll(browsers, relay, web)
   const restart = await outage(live, server, relay, 500)
   restart.figures.forEach((f, i) => Object.assign(rows[i]!, { restartRejoined: f.rejoined, restartShown: f.shown }))
 
   for (const seconds of outages) {
-    live = await openAll(browser, pages, relay, web)
+    live = await openAll(browsers, relay, web)
     const long = await outage(live, server, relay, seconds * 1000)
     long.figures.forEach((f, i) => (rows[i]!.outages[seconds] = f))
     const cable = rows.find((row) => row.client == "turbo-cable")
     if (cable) cable.probesPerMinute[seconds] = long.probesPerMinute
-    console.log(`${browser.engine}: ${seconds} s outage: ${JSON.stringify(long)}`)
+    console.log(`${browsers[0]!.engine}: ${seconds} s outage: ${JSON.stringify(long)}`)
   }
 
   // The laptop lid: every process of the browser stopped while the server restarts and a write lands.
-  live = await openAll(browser, pages, relay, web)
-  const pids = browser.pids()
+  live = await openAll(browsers, relay, web)
+  const pids = browsers.flatMap((browser) => browser.pids())
   const texts = live.map(({ client }) => `written while asleep ${client} ${Date.now()}`)
   signal(pids, "SIGSTOP")
   let wokeAt = 0
@@ -182,7 +185,6 @@ async function measure(browser: EngineBrowser, server: NodeServer, relay: Relay,
       rows[i]!.wakeShown = shownAt && shownAt - wokeAt
     }),
   )
-  for (const page of pages.slice(1)) await page.close()
   return rows
 }
 
@@ -214,13 +216,14 @@ async function main() {
   const started = Date.now()
   try {
     for (const engine of engines) {
-      const browser = await launchEngine(engine)
+      const browsers: EngineBrowser[] = []
       try {
-        const figures = await measure(browser, server, relay, web)
+        for (const _ of clients) browsers.push(await launchEngine(engine))
+        const figures = await measure(browsers, server, relay, web)
         for (const row of figures) console.log(JSON.stringify(row))
         rows.push(...figures)
       } finally {
-        await browser.close()
+        for (const browser of browsers) await browser.close()
       }
     }
   } finally {
@@ -240,7 +243,7 @@ function describe(started: number): string {
     `Written by \`npm run bench:engines\` (bench/engines.ts) on ${new Date().toISOString().slice(0, 19)}Z in ${Math.round((Date.now() - started) / 1000)} s; ` +
     `one run per cell. Chromium 156 (Debian, Playwright), Firefox ESR 153 (puppeteer-core, WebDriver BiDi), WebKitGTK 2.50 ` +
     `(WebKitWebDriver + MiniBrowser under Xvfb), against the project's Node Action Cable server (pings every 3 s). ` +
-    `The clients' pages are open at once and live through each fault together. ` +
+    `The clients' pages are open at once, each in a browser of its own, and live through each fault together. ` +
     `Dead line: the server process SIGSTOPped, until the page's sources lose \`connected\`. Restart (0.5 s) and outages: the server ` +
     `stops listening, a write lands, it listens again; from listening to the page's sources connected again and to the ` +
     `write on screen ("never" = not within ${NEVER_AFTER / 1000} s). Requests a minute while down: turbo-cable's requests to the ` +

@@ -7,7 +7,7 @@ import type { Page } from "@playwright/test"
 import { freezePage, resumePage } from "../support/freezable_browser"
 import { setOffline } from "../support/offline"
 import type { RailsServers } from "../support/rails_server"
-import { attachSharedWorkers } from "../support/shared_workers"
+import { killSharedWorkers } from "../support/shared_workers"
 import type { Relay } from "../support/relay"
 
 // The network cut comes first: it drops every tab of both users, so the first reading after it (the baseline
@@ -66,10 +66,9 @@ export async function runFault(name: FaultName, turn: number, scene: FaultScene)
       for (const page of scene.browsers) await setOffline(page, false)
       return done(null)
     case "shared worker killed": {
-      const { cdp, workers } = await attachSharedWorkers(scene.browsers[user]!)
-      if (workers.length != 1) throw new Error(`user ${user}'s browser has ${workers.length} shared workers, not 1`)
-      await workers[0]!.send("Runtime.evaluate", { expression: "close()" })
-      await cdp.detach()
+      // As a crash of its process: nothing runs in it first.
+      const killed = await killSharedWorkers(scene.browsers[user]!)
+      if (killed != 1) throw new Error(`user ${user}'s browser had ${killed} shared workers, not 1`)
       return done(user)
     }
     case "tab frozen 60 s": {
