@@ -36,8 +36,9 @@ test("a killed and restarted Rails server is rejoined and the page shows writes 
   await poll(() => cableState(page)).toBe("caught-up")
   const shownAfter = (await seenAt(page, "written while down"))! - listeningAt
   console.log(`${test.info().project.name}: rails restart, write shown ${shownAfter} ms after puma listened`)
-  // The target is 1 s (puma boots in ~1.5 s, within the probes' quick phase); the bound leaves room for a busy machine.
-  expect(shownAfter).toBeLessThan(2_000)
+  // Within 1 s while the server is back inside the probes' quick phase (3 s: puma boots here in ~1.5 s); a boot
+  // slowed past it by a busy machine meets the steady phase, whose gaps are at most 2.75 s: the bound.
+  expect(shownAfter).toBeLessThan(3_000)
   expect(await page.evaluate(() => (document.getElementById("draft") as HTMLInputElement).value)).toBe("half-typed")
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
 
@@ -51,14 +52,14 @@ test("a frozen Rails process (no pings, no FIN) is noticed within two ping inter
   const frozenAt = Date.now()
   rails.freeze(A)
   try {
-    await poll(() => cableState(page), 9_000).not.toMatch(/connected|caught-up/)
-    const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/connected|caught-up/.test(s.state))!
+    await poll(() => cableState(page), 9_000).not.toMatch(/^(connected|caught-up)$/)
+    const noticed = (await states(page)).find((s) => s.at >= frozenAt && !/^(connected|caught-up)$/.test(s.state))!
     console.log(`${test.info().project.name}: rails dead line noticed after ${noticed.at - frozenAt} ms`)
     expect(noticed.at - frozenAt).toBeLessThan(8_000)
   } finally {
     rails.thaw(A)
   }
-  await poll(() => cableState(page), 15_000).toMatch(/connected|caught-up/)
+  await poll(() => cableState(page), 15_000).toMatch(/^(connected|caught-up)$/)
   await rails.write(list, "after the freeze", { via: B })
   await poll(() => listItems(page)).toEqual(["after the freeze"])
 })
