@@ -72,10 +72,13 @@ async function gather(call: Call, prototype: string): Promise<number> {
 /** Reads one target. `call` is a session to a page or a shared worker. */
 export async function sampleTarget(call: Call): Promise<TargetSample> {
   try {
+    // Garbage first: what is counted is what is still held, not what waits for the collector.
+    await call("HeapProfiler.collectGarbage")
     await gather(call, "EventTarget.prototype")
     const listeners = await value<number>(
       call,
-      `(() => { let n = 0; for (const target of globalThis.__soakObjects) for (const list of Object.values(getEventListeners(target))) n += list.length; return n })()`,
+      // The soak's own listeners (its recorder, freezePage's lifecycle watchers) are not the page's.
+      `(() => { let n = 0; for (const target of globalThis.__soakObjects) for (const list of Object.values(getEventListeners(target))) for (const { listener } of list) if (!/__soak|__lifecycle/.test(String(listener))) n++; return n })()`,
       true,
     )
     // The prototypes are in the list too (a subclass's prototype is `instanceof` its base): their getters throw.
