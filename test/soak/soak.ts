@@ -86,7 +86,7 @@ interface Tab {
 
 /** Recorded in every page before its scripts: each item's first appearance, each cable state, and the timers (measure.ts). */
 const PAGE_RECORDER = `${TIMER_COUNTER};(() => {
-  const soak = (globalThis.__soak = { seen: [], states: [] })
+  const __soak = (globalThis.__soak = { seen: [], states: [] })
   new MutationObserver((records) => {
     const now = Date.now()
     for (const record of records) {
@@ -94,12 +94,12 @@ const PAGE_RECORDER = `${TIMER_COUNTER};(() => {
       for (const node of record.addedNodes) {
         if (node.nodeType != 1) continue
         for (const li of node.matches("li[data-id]") ? [node] : node.querySelectorAll("li[data-id]")) {
-          soak.seen.push([room || (li.parentElement && li.parentElement.dataset.room) || "", Number(li.dataset.id), now])
+          __soak.seen.push([room || (li.parentElement && li.parentElement.dataset.room) || "", Number(li.dataset.id), now])
         }
       }
     }
   }).observe(document, { childList: true, subtree: true })
-  document.addEventListener("turbo-cable:state", (event) => soak.states.push([event.detail.state, Date.now()]))
+  document.addEventListener("turbo-cable:state", (event) => __soak.states.push([event.detail.state, Date.now()]))
 })()`
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
@@ -207,10 +207,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await puller
     // The hidden tabs are looked at once more, and every tab shows the last write.
     const last = await lastIds(rails, rooms)
-    for (const tab of tabs) {
-      if (tab.kind == "hidden") await bringBack(tab.page)
-      await waitFor(() => pull(tab, rooms), () => rooms.every((room) => tab.seen.get(room)!.has(last[room]!)), 30_000, `${tab.name} showing the last write`).catch((error) => log(String(error)))
-    }
+    for (const tab of tabs) if (tab.kind == "hidden") await bringBack(tab.page)
+    await Promise.all(
+      tabs.map((tab) =>
+        waitFor(() => pull(tab, rooms), () => rooms.every((room) => tab.seen.get(room)!.has(last[room]!)), 30_000, `${tab.name} showing the last write`).catch((error) =>
+          log(String(error)),
+        ),
+      ),
+    )
     const report: SoakReport = {
       startedAt,
       duration: Date.now() - startedAt,
@@ -356,9 +360,12 @@ async function takeSample(tabs: Tab[], rooms: string[], rails: RailsServers, sce
   const hidden = tabs.filter((tab) => tab.kind == "hidden")
   for (const tab of hidden) await bringBack(tab.page)
   const last = await lastIds(rails, rooms)
-  for (const tab of tabs) {
-    await waitFor(() => pull(tab, rooms), () => rooms.every((room) => tab.seen.get(room)!.has(last[room]!)), 30_000, `${tab.name} caught up for the sample`).catch(() => {})
-  }
+  // At most 30 s for all of them: a tab that never catches up is the report's to tell, not a stall's.
+  await Promise.all(
+    tabs.map((tab) =>
+      waitFor(() => pull(tab, rooms), () => rooms.every((room) => tab.seen.get(room)!.has(last[room]!)), 30_000, `${tab.name} caught up for the sample`).catch(() => {}),
+    ),
+  )
   const sample: Sample = { at, tabs: {}, workers: {}, server: {} }
   for (const tab of tabs) {
     const counts = await sampleTarget((method, params) => tab.cdp.send(method as any, params as any) as any)

@@ -85,6 +85,7 @@ class RoomsController < ApplicationController
       <html>
       <head>
       <title>rooms</title>
+      <link rel="icon" href="data:,">
       <meta name="action-cable-url" content="/cable">
       #{sharing}
       <script src="/dist/turbo-cable.min.js"></script>
