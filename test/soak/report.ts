@@ -1,6 +1,7 @@
 // What a soak run says: the checks it must pass and its tables (markdown), one place for the spec and
 // `npm run soak`.
-import type { Sample, SoakReport } from "./soak"
+import type { Sample } from "./readings"
+import type { SoakReport } from "./soak"
 
 export interface SoakLimits {
   /** A visible tab shows every write made before a fault's end within this long after it (ms). */
