@@ -64,9 +64,9 @@ export class PageCatchUp {
     })
     line.on("history", (identifier, outcome) => byHistory.outcome(identifier, outcome))
     line.on("lost", () => byHistory.lost())
-    events.on("confirmed", (identifier, confirmedBefore, renderedAt) => {
+    events.on("confirmed", (identifier, confirmedBefore, renderedAt, missed) => {
       const reason = catchUpReason(
-        { confirmedBefore, renderedAt, now: clock.now() },
+        { confirmedBefore, missed, renderedAt, now: clock.now() },
         { catchUpAfter: options.catchUpAfter, onConnect: options.catchUpOnConnect || readMeta(ON_CONNECT_META, document ?? undefined) == "true" },
       )
       // On AnyCable's extended protocol the feed's history brings what it missed; the refetch is the fallback.

@@ -5,7 +5,6 @@ import type { Clock, TimerHandle } from "../clock"
 import type { HistoryAnchor, HistoryOutcome } from "../line"
 import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "../protocol"
 import { FeedPositions } from "./stream_positions"
-import { sinceOf } from "./history_since"
 
 interface Feed extends FeedPositions<unknown> {
   /** Its subscribe asked no history: the confirmation says "none". */
@@ -32,7 +31,7 @@ export class StreamHistory {
   subscribe(identifier: string, anchor: HistoryAnchor): string {
     let feed = this.feeds.get(identifier)
     // A new subscription (not one subscribed again after a drop) starts from its content's render time.
-    if (!feed || !anchor.again) this.feeds.set(identifier, (feed = new FeedPositions(sinceOf(anchor.renderedAt))))
+    if (!feed || !anchor.confirmedBefore) this.feeds.set(identifier, (feed = new FeedPositions(anchor.since)))
     const request = feed.request()
     feed.askedNothing = !request
     if (!request) return subscribeCommand(identifier)

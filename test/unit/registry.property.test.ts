@@ -3,7 +3,8 @@
 // quiescent phase (connected, everything answered, time past every delay) so that what is left can be judged.
 import fc from "fast-check"
 import { describe, expect, it, vi } from "vitest"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
+import { Registry, type RegistryEvents } from "../../src/subscriptions/registry"
+import { type FeedSource } from "../../src/subscriptions/feed"
 import { Emitter } from "../../src/events"
 import { FakeClock } from "../support/fake_clock"
 import { sendingLine } from "../support/fake_line"
@@ -56,6 +57,7 @@ class World {
   readonly violations: Record<Property, string[]> = { throws: [], inFlight: [], wire: [], quiescent: [], delivery: [], reach: [], order: [] }
   connected = true
   private readonly registry: Registry
+  private readonly line: ReturnType<typeof sendingLine>
   private readonly sources: FeedSource[]
   /** The identifier each source is attached to now. */
   private readonly attachedTo = new Map<number, string>()
@@ -78,11 +80,11 @@ class World {
 
   /** `appCallbacksThrow`: every callback of an app channel throws once it has done its work. */
   constructor(private readonly appCallbacksThrow = false) {
-    const line = sendingLine((command: string) => {
+    const line = (this.line = sendingLine((command: string) => {
       if (!this.connected) return false
       this.onWire(command)
       return true
-    })
+    }))
     const events = new Emitter<RegistryEvents>()
     this.registry = new Registry(line, this.watched("toPage", (message) => this.onPage(message as Payload)), events, timing, this.clock)
     this.sources = Array.from({ length: SOURCE_COUNT }, (_, index) => this.source(index))
@@ -161,6 +163,7 @@ class World {
       case "drop":
         if (!this.connected) return
         this.connected = false
+        this.line.dropped()
         this.server.drop()
         this.inFlight.clear()
         this.unsubscribedAt.clear()

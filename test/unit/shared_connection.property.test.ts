@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest"
 import type { Clock, TimerHandle } from "../../src/clock"
 import type { HistoryAnchor, Line, LineState } from "../../src/line"
 import type { SubscriptionFrame } from "../../src/protocol"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
+import { Registry, type RegistryEvents } from "../../src/subscriptions/registry"
+import { type FeedSource } from "../../src/subscriptions/feed"
 import { Emitter } from "../../src/events"
 import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../../src/sharing/messages"
 import { SharedConnection, Tab } from "../../src/sharing/worker/shared_connection"
@@ -232,7 +233,7 @@ class World {
     (command) => this.onWire(command),
     () => this.connectionGone(),
   )
-  readonly shared = new SharedConnection(this.line, this.clock, () => timing.unsubscribeDelay)
+  readonly shared = new SharedConnection(this.line, this.clock, timing)
   readonly violations: Record<Property, string[]> = { throws: [], wire: [], inFlight: [], held: [], quiescent: [], delivery: [], reach: [] }
   /** The page open in each tab, or null once closed. */
   readonly ends: Array<TabEnd | null> = []

@@ -1,0 +1,88 @@
+// A tab's port to its shared worker: the worker started (worker_script.ts), every way it can fail to start told
+// with what fixes it (an `error` event, a Content-Security-Policy that forbids it, the browser refusing it), the
+// messages both ways, and when the worker was last heard.
+import type { Clock } from "../../clock"
+import type { TabLineOptions } from "../../config"
+import { debug } from "../../log"
+import type { SharedSettings, TabMessage, WorkerMessage } from "../messages"
+import { WORKER_META, type OwnSocket, type SharedWorkerSpec } from "./policy"
+import { startSharedWorker } from "./worker_script"
+
+/** What the worker is told of the tab's settings: the cable URL resolved, no functions. */
+export function sharedSettings(options: TabLineOptions, { cableUrl: url }: SharedWorkerSpec): SharedSettings {
+  const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay, confirmTimeout, maxSubscribeRetries } = options
+  return { url, backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay, confirmTimeout, maxSubscribeRetries }
+}
+
+/** Why a worker could not be started or joined, with what fixes it. */
+export function workerFailed(spec: SharedWorkerSpec, what: string): OwnSocket {
+  const where = spec.url ?? "turbo-cable-worker.js (beside turbo-cable's module)"
+  return {
+    why: `the shared worker ${where} ${what}. Serve it from the page's origin as JavaScript, allow it in worker-src, or name it with <meta name="${WORKER_META}">`,
+    expected: false,
+  }
+}
+
+export class WorkerPort {
+  lastHeard: number
+  /** The watch for a Content-Security-Policy that forbids the worker, while its join is under way. */
+  private readonly policyWatch = new AbortController()
+
+  /** Starts (or joins) the worker `spec` names; null when the browser refused it at once (`failed` was told why). */
+  static start(spec: SharedWorkerSpec, clock: Clock, heard: (message: WorkerMessage) => void, failed: (why: OwnSocket) => void): WorkerPort | null {
+    let worker: SharedWorker
+    try {
+      worker = startSharedWorker(spec.url, spec.name)
+    } catch (error) {
+      failed(workerFailed(spec, `was refused by the browser (${error instanceof Error ? error.message : error})`))
+      return null
+    }
+    return new WorkerPort(worker, spec, clock, heard, failed)
+  }
+
+  private constructor(
+    worker: SharedWorker,
+    spec: SharedWorkerSpec,
+    clock: Clock,
+    heard: (message: WorkerMessage) => void,
+    failed: (why: OwnSocket) => void,
+    private readonly port = worker.port,
+  ) {
+    this.lastHeard = clock.now()
+    worker.addEventListener("error", () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)")))
+    // A worker the page's policy forbids fails with an `error` event that does not say so: this does.
+    const forbidden = (event: SecurityPolicyViolationEvent) => {
+      const directive = event.effectiveDirective || event.violatedDirective
+      if (/^(worker|child|script|default)-src/.test(directive) && /^https?:/.test(event.blockedURI)) {
+        failed(workerFailed(spec, `is forbidden by the page's Content-Security-Policy (${directive})`))
+      }
+    }
+    document.addEventListener("securitypolicyviolation", forbidden, { signal: this.policyWatch.signal })
+    port.onmessage = ({ data }: MessageEvent<WorkerMessage>) => {
+      this.lastHeard = clock.now()
+      heard(data)
+    }
+    port.start()
+  }
+
+  post(message: TabMessage): boolean {
+    try {
+      this.port.postMessage(message)
+      return true
+    } catch (error) {
+      debug("could not post to the shared worker:", error)
+      return false
+    }
+  }
+
+  /** The join is over, either way: a later policy violation is not this worker's. */
+  joinedOrFailed(): void {
+    this.policyWatch.abort()
+  }
+
+  close(): void {
+    this.policyWatch.abort()
+    this.port.onmessage = null
+    this.port.close()
+  }
+}
