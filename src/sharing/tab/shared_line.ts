@@ -182,9 +182,7 @@ export class SharedLine implements Line {
     const spec = this.worker(!this.firstJoin)
     if ("why" in spec) return this.failed(spec)
     this.identity = pageIdentity()
-    const port = WorkerPort.start(spec, this.clock, (message) => port == this.port && this.heard(message), (why) => this.failed(why))
-    if (!port) return
-    this.port = port
+    const port: WorkerPort = (this.port = new WorkerPort(spec, this.clock, (message) => port == this.port && this.heard(message), (why) => this.failed(why)))
     port.post({ type: "join", settings: sharedSettings(this.options, spec) })
     this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.failed(workerFailed(spec, `did not answer within ${JOIN_TIMEOUT} ms`)))
     debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url ?? "beside the module"}, "${spec.name}")`)

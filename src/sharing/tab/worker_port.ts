@@ -8,6 +8,9 @@ import type { SharedSettings, TabMessage, WorkerMessage } from "../messages"
 import { WORKER_META, type OwnSocket, type SharedWorkerSpec } from "./policy"
 import { startSharedWorker } from "./worker_script"
 
+/** How long a failure waits for the page's violation report, which says why better. */
+const REPORT_WAIT = 50
+
 /** What the worker is told of the tab's settings: the cable URL resolved, no functions. */
 export function sharedSettings(options: TabLineOptions, { cableUrl: url }: SharedWorkerSpec): SharedSettings {
   const { backoff, staleAfter, pollInterval, connectTimeout, stableAfter, extendedProtocol, debug, unsubscribeDelay, confirmTimeout, maxSubscribeRetries } = options
@@ -27,30 +30,13 @@ export class WorkerPort {
   lastHeard: number
   /** The watch for a Content-Security-Policy that forbids the worker, while its join is under way. */
   private readonly policyWatch = new AbortController()
+  private readonly port: MessagePort | null = null
 
-  /** Starts (or joins) the worker `spec` names; null when the browser refused it at once (`failed` was told why). */
-  static start(spec: SharedWorkerSpec, clock: Clock, heard: (message: WorkerMessage) => void, failed: (why: OwnSocket) => void): WorkerPort | null {
-    let worker: SharedWorker
-    try {
-      worker = startSharedWorker(spec.url, spec.name)
-    } catch (error) {
-      failed(workerFailed(spec, `was refused by the browser (${error instanceof Error ? error.message : error})`))
-      return null
-    }
-    return new WorkerPort(worker, spec, clock, heard, failed)
-  }
-
-  private constructor(
-    worker: SharedWorker,
-    spec: SharedWorkerSpec,
-    clock: Clock,
-    heard: (message: WorkerMessage) => void,
-    failed: (why: OwnSocket) => void,
-    private readonly port = worker.port,
-  ) {
+  /** Starts (or joins) the worker `spec` names; `failed` is told, once or more, why it cannot be. */
+  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (message: WorkerMessage) => void, failed: (why: OwnSocket) => void) {
     this.lastHeard = clock.now()
-    worker.addEventListener("error", () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)")))
-    // A worker the page's policy forbids fails with an `error` event that does not say so: this does.
+    // A worker the page's policy forbids fails with an `error` event, or (WebKit) a constructor that throws, that
+    // do not say so: the violation report does, when it comes first.
     const forbidden = (event: SecurityPolicyViolationEvent) => {
       const directive = event.effectiveDirective || event.violatedDirective
       if (/^(worker|child|script|default)-src/.test(directive) && /^https?:/.test(event.blockedURI)) {
@@ -58,6 +44,16 @@ export class WorkerPort {
       }
     }
     document.addEventListener("securitypolicyviolation", forbidden, { signal: this.policyWatch.signal })
+    let worker: SharedWorker
+    try {
+      worker = startSharedWorker(spec.url, spec.name)
+    } catch (error) {
+      const refused = workerFailed(spec, `was refused by the browser (${error instanceof Error ? error.message : error})`)
+      clock.after(REPORT_WAIT, () => failed(refused))
+      return
+    }
+    worker.addEventListener("error", () => clock.after(REPORT_WAIT, () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)"))))
+    const port = (this.port = worker.port)
     port.onmessage = ({ data }: MessageEvent<WorkerMessage>) => {
       this.lastHeard = clock.now()
       heard(data)
@@ -67,8 +63,8 @@ export class WorkerPort {
 
   post(message: TabMessage): boolean {
     try {
-      this.port.postMessage(message)
-      return true
+      this.port?.postMessage(message)
+      return !!this.port
     } catch (error) {
       debug("could not post to the shared worker:", error)
       return false
@@ -82,6 +78,7 @@ export class WorkerPort {
 
   close(): void {
     this.policyWatch.abort()
+    if (!this.port) return
     this.port.onmessage = null
     this.port.close()
   }
