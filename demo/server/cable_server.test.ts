@@ -10,7 +10,9 @@ import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, it } from "vitest"
-import { CableServer, PROTOCOL, type CableServerOptions } from "./cable_server"
+import { CableServer } from "./cable_server"
+import type { CableServerOptions } from "./options"
+import { PROTOCOL } from "./protocol"
 import { sign, streamNameFrom, verify } from "./signed_stream"
 import WebSocket from "ws"
 import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "./ws_test_client"
@@ -146,15 +148,15 @@ describe("CableServer", () => {
     const client = await welcomed()
     const id = identifierFor("room:1")
     expect(await client.subscribeAndWait(id)).toEqual({ identifier: id, type: "confirm_subscription" })
-    expect(cable.subscriptionCount("room:1")).toBe(1)
-    expect(cable.subscriptionCount()).toBe(1)
-    expect(cable.connectionCount()).toBe(1)
-    const log = cable.commandLog()
+    expect(cable.controls.subscriptionCount("room:1")).toBe(1)
+    expect(cable.controls.subscriptionCount()).toBe(1)
+    expect(cable.controls.connectionCount()).toBe(1)
+    const log = cable.controls.commandLog()
     expect(log).toHaveLength(1)
     expect(log[0]).toMatchObject({ command: "subscribe", identifier: id })
     expect(typeof log[0]!.connection).toBe("number")
-    cable.clearCommandLog()
-    expect(cable.commandLog()).toEqual([])
+    cable.controls.clearCommandLog()
+    expect(cable.controls.commandLog()).toEqual([])
   })
 
   it("rejects forged names and other channels", async () => {
@@ -168,7 +170,7 @@ describe("CableServer", () => {
     ]) {
       expect(await client.subscribeAndWait(id)).toEqual({ identifier: id, type: "reject_subscription" })
     }
-    expect(cable.subscriptionCount()).toBe(0)
+    expect(cable.controls.subscriptionCount()).toBe(0)
     // A rejected identifier is not held, so subscribing again is answered again (as Rails).
     const forged = identifierFor("room:1", "wrong-secret")
     expect((await client.subscribeAndWait(forged)).type).toBe("reject_subscription")
@@ -186,8 +188,8 @@ describe("CableServer", () => {
     await client.subscribeAndWait(sameParamsOtherOrder)
     const answers = client.frames.filter((f) => f.identifier === id)
     expect(answers).toEqual([{ identifier: id, type: "confirm_subscription" }])
-    expect(cable.subscriptionCount("room:1")).toBe(2)
-    expect(cable.commandLog().map((e) => e.command)).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
+    expect(cable.controls.subscriptionCount("room:1")).toBe(2)
+    expect(cable.controls.commandLog().map((e) => e.command)).toEqual(["subscribe", "subscribe", "subscribe", "subscribe"])
   })
 
   it("unsubscribe lowers the count without a reply; unknown identifiers are ignored", async () => {
@@ -197,8 +199,8 @@ describe("CableServer", () => {
     await client.subscribeAndWait(id)
     client.send({ command: "unsubscribe", identifier: id })
     client.send({ command: "unsubscribe", identifier: "{\"channel\":\"Nope\"}" })
-    await until(() => cable.subscriptionCount("room:1") === 0)
-    expect(cable.subscriptionCount()).toBe(0)
+    await until(() => cable.controls.subscriptionCount("room:1") === 0)
+    expect(cable.controls.subscriptionCount()).toBe(0)
     expect(cable.broadcast("room:1", "x")).toBe(0)
     // Resubscribing works and is confirmed again.
     expect((await client.subscribeAndWait(id)).type).toBe("confirm_subscription")
@@ -206,7 +208,7 @@ describe("CableServer", () => {
     const confirm = { identifier: id, type: "confirm_subscription" }
     expect(client.frames.filter((f) => f.type !== "ping")).toEqual([{ type: "welcome" }, confirm, confirm])
     expect(logs.some((l) => l.includes("unknown"))).toBe(true)
-    expect(cable.commandLog().map((e) => e.command)).toEqual(["subscribe", "unsubscribe", "unsubscribe", "subscribe"])
+    expect(cable.controls.commandLog().map((e) => e.command)).toEqual(["subscribe", "unsubscribe", "unsubscribe", "subscribe"])
   })
 
   it("broadcasts to that stream only, in order", async () => {
@@ -262,7 +264,7 @@ describe("CableServer", () => {
     const client = await connect()
     expect(await client.next(() => true)).toEqual({ type: "disconnect", reason: "unauthorized", reconnect: false })
     expect((await client.closed).code).toBe(1000)
-    expect(cable.connectionCount()).toBe(0)
+    expect(cable.controls.connectionCount()).toBe(0)
   })
 
   it("gives hooks the authenticated identity, the stream and the params", async () => {
@@ -289,8 +291,8 @@ describe("CableServer", () => {
       ["msg", "alice", "7", { action: "speak", text: "hi" }],
       ["unsub", "alice", "room:7"],
     ])
-    await until(() => cable.connectionCount() === 0)
-    expect(cable.subscriptionCount()).toBe(0)
+    await until(() => cable.controls.connectionCount() === 0)
+    expect(cable.controls.subscriptionCount()).toBe(0)
   })
 
   it("ignores invalid JSON, unknown commands, binary and oversize frames and stays usable", async () => {
@@ -310,7 +312,7 @@ describe("CableServer", () => {
     const id = identifierFor("room:1")
     expect(await client.subscribeAndWait(id)).toEqual({ identifier: id, type: "confirm_subscription" })
     client.send({ command: "message", identifier: id, data: "{}" })
-    expect(cable.subscriptionCount()).toBe(1)
+    expect(cable.controls.subscriptionCount()).toBe(1)
     expect(client.frames.filter((f) => f.type !== "ping")).toEqual([
       { type: "welcome" },
       { identifier: id, type: "confirm_subscription" },
@@ -327,7 +329,7 @@ describe("CableServer", () => {
     expect(client.socket.protocol).toBe("actioncable-unsupported")
     await client.closed
     expect(client.frames).toEqual([])
-    expect(cable.connectionCount()).toBe(0)
+    expect(cable.controls.connectionCount()).toBe(0)
   })
 
   it("answers upgrades on other paths with 404", async () => {
@@ -350,22 +352,22 @@ describe("CableServer", () => {
     }
 
     let client = await subscribed()
-    cable.closeAll(4001)
-    expect(cable.subscriptionCount()).toBe(0)
-    expect(cable.connectionCount()).toBe(0)
+    cable.controls.closeAll(4001)
+    expect(cable.controls.subscriptionCount()).toBe(0)
+    expect(cable.controls.connectionCount()).toBe(0)
     expect((await client.closed).code).toBe(4001)
-    expect(() => cable.closeAll(1006)).toThrow(RangeError)
+    expect(() => cable.controls.closeAll(1006)).toThrow(RangeError)
 
     client = await subscribed()
-    cable.killAll()
-    expect(cable.connectionCount()).toBe(0)
+    cable.controls.killAll()
+    expect(cable.controls.connectionCount()).toBe(0)
     expect((await client.closed).code).toBe(1006) // no close frame
 
     client = await subscribed()
     cable.disconnectAll("server_restart", true)
     expect((await client.next()) as Frame).toEqual({ type: "disconnect", reason: "server_restart", reconnect: true })
     expect((await client.closed).code).toBe(1000)
-    expect(cable.subscriptionCount()).toBe(0)
+    expect(cable.controls.subscriptionCount()).toBe(0)
   })
 
   it("close() stops serving; attach() serves again with the command log kept", async () => {
@@ -378,7 +380,7 @@ describe("CableServer", () => {
     cable.attach(http)
     const again = await welcomed()
     expect(again.frames[0]).toEqual({ type: "welcome" })
-    expect(cable.commandLog()).toHaveLength(1)
+    expect(cable.controls.commandLog()).toHaveLength(1)
   })
 })
 

@@ -19,7 +19,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { CableServer, PROTOCOL } from "./cable_server"
+import { CableServer } from "./cable_server"
+import { PROTOCOL } from "./protocol"
 import { sign } from "./signed_stream"
 import { CONTENT_TYPES, serveFile, staticFile, type StaticRoots } from "./static_files"
 import { escapeHtml } from "../app/html"
@@ -462,23 +463,23 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       return sendJson(res, 200, broadcastMany(await readJsonBody(req)))
     case "GET /subscriptions": {
       const stream = url.searchParams.get("stream")
-      return sendJson(res, 200, { count: cable.subscriptionCount(stream ?? undefined) })
+      return sendJson(res, 200, { count: cable.controls.subscriptionCount(stream ?? undefined) })
     }
     case "GET /http-errors":
       return sendJson(res, 200, httpErrors)
     case "GET /connections":
-      return sendJson(res, 200, { count: cable.connectionCount() })
+      return sendJson(res, 200, { count: cable.controls.connectionCount() })
     case "GET /commands":
-      return sendJson(res, 200, cable.commandLog())
+      return sendJson(res, 200, cable.controls.commandLog())
     case "POST /commands/clear":
-      cable.clearCommandLog()
+      cable.controls.clearCommandLog()
       return ok()
     case "POST /close": {
       // A clean close of every socket (AnyCable sessions forgotten, as after a restart).
       const body = await readJsonBody(req)
       const code = body.code ?? 1000
       try {
-        cable.closeAll(code as number)
+        cable.controls.closeAll(code as number)
       } catch (err) {
         throw new HttpError(400, err instanceof Error ? err.message : String(err))
       }
@@ -486,7 +487,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
     }
     case "POST /kill":
       // A dropped line: no close frame, and AnyCable sessions stay restorable.
-      cable.killAll()
+      cable.controls.killAll()
       return ok()
     case "POST /disconnect": {
       const body = await readJsonBody(req)
@@ -512,11 +513,11 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
       // The broker's epoch and how many messages of the stream it keeps.
       const stream = url.searchParams.get("stream")
       if (!stream) throw new HttpError(400, `"stream" query parameter is required`)
-      return sendJson(res, 200, cable.historyOf(stream))
+      return sendJson(res, 200, cable.controls.historyOf(stream))
     }
     case "POST /broker/reset":
       // A broker lost (a restart without a kept broker): new epoch, no history, no restorable session.
-      cable.resetBroker()
+      cable.controls.resetBroker()
       return ok()
     case "GET /pages":
       return sendJson(res, 200, pageLog)
@@ -549,7 +550,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse): Promise
     case "POST /reset":
       lists.clear()
       pageLog.length = 0
-      cable.clearCommandLog()
+      cable.controls.clearCommandLog()
       return ok()
     default:
       throw new HttpError(404, `no route ${route}`)
