@@ -7,10 +7,10 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "../../test/server/ws_test_client"
 import { CableServer } from "./cable_server"
 import type { CableServerOptions } from "./options"
 import { sign } from "./signed_stream"
-import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "./ws_test_client"
 
 const SECRET = "test-secret"
 const turbo = (stream: string) => JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: sign(SECRET, stream) })

@@ -1,4 +1,4 @@
-// The server the browser tests spawn: `tsx demo/server/test_server.ts`.
+// The server the browser tests spawn: `tsx test/server/test_server.ts`.
 //
 // Two HTTP servers on 127.0.0.1:
 //   app     — what the browser talks to: /cable, static files, /test/live/<list>, /test/cached/<list>
@@ -19,11 +19,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { CableServer } from "./cable_server"
-import { PROTOCOL } from "./protocol"
-import { sign } from "./signed_stream"
+import { escapeHtml } from "../../demo/app/html"
+import { CableServer } from "../../demo/server/cable_server"
+import { PROTOCOL } from "../../demo/server/protocol"
+import { sign } from "../../demo/server/signed_stream"
 import { CONTENT_TYPES, serveFile, staticFile, type StaticRoots } from "./static_files"
-import { escapeHtml } from "../app/html"
 import { faultPage, faultyWorker, isWorkerFault } from "./worker_faults"
 
 const HOST = "127.0.0.1"
