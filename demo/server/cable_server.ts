@@ -11,7 +11,7 @@
 // - to plain clients it stays Rails: no sid in the welcome, no history/whisper/presence commands;
 // - a restored session calls `onSubscribe` again (anycable-go asks the app nothing on restore), so
 //   the hooks stay balanced;
-// - `closeAll`/`disconnectAll` forget the sessions at once: they stand for a restart, which loses
+// - `controls.closeAll`/`disconnectAll` forget the sessions at once: they stand for a restart, which loses
 //   the memory broker (on its own `disconnect` anycable-go keeps the session, but the client forgets it);
 // - one ping timer for every client; the `pi`/`ptp` query parameters are not read.
 //
@@ -25,7 +25,7 @@ import { Broker } from "./broker"
 import { Channels } from "./channels"
 import { ExtendedProtocol, newSid } from "./extended_protocol"
 import { Handshake, type Accepted } from "./handshake"
-import { Hub } from "./hub"
+import { Hub, type Connection, type SessionFate } from "./hub"
 import { settingsFrom, type AppHooks, type BroadcastOptions, type CableServerOptions, type MessageHook, type SubscriptionHook } from "./options"
 import { frames } from "./protocol"
 import { CommandLog, TestControls } from "./test_controls"
@@ -50,9 +50,11 @@ export class CableServer {
     const log = settings.log
     const app = this.appHooks(log)
     this.broker = new Broker(settings.broker, log)
-    this.hub = new Hub(app, (conn, fate) => {
+    // A connection gone on the extended protocol ends its session too, kept for restore or dropped.
+    const forgotten = (conn: Connection, fate: SessionFate) => {
       if (conn.sid) this.extended.closed(conn, fate)
-    }, log)
+    }
+    this.hub = new Hub(app, forgotten, log)
     this.extended = new ExtendedProtocol(settings, this.hub, this.broker, app)
     const commands = new CommandLog()
     this.actionCable = new ActionCable(settings, { hub: this.hub, channels: new Channels(settings), extended: this.extended, app, commands })
