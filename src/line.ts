@@ -1,6 +1,6 @@
 // The seam between the registry and whatever carries its commands to the server: one WebSocket of this page
 // (socket_line.ts), or the connection the tabs of a browser share through a worker (sharing/tab/shared_line.ts).
-import type { Unbind } from "./events"
+import { Emitter, type Unbind } from "./events"
 import type { DisconnectReason, SubscriptionFrame, TOKEN_EXPIRED } from "./protocol"
 
 /** A moment the page says the line may be back, or broken (socket/page_lifecycle.ts). */
@@ -106,4 +106,13 @@ export interface Line {
   /** Undoes `stop`: a fresh connection, backoff from its first step. */
   restart(): void
   on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): Unbind
+}
+
+/** What a line that makes its own events has: the emitter, and `on()` to hear it. */
+export abstract class EmittingLine {
+  protected readonly events = new Emitter<LineEvents>()
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): Unbind {
+    return this.events.on(name, listener)
+  }
 }

@@ -63,7 +63,7 @@ export class ReconnectLoop {
   private welcomedAt = 0
   private wokeAt = -Infinity
   private backoffDue = true
-  private opened = false
+  private socketWasOpened = false
   private serverUnreachable = false
   private refreshFirst = false
   /** The current attempt follows this page's own wake (resume, visible, online): no fleet rejoins with it. */
@@ -88,7 +88,7 @@ export class ReconnectLoop {
 
   /** The socket completed its handshake. */
   socketOpened(): void {
-    this.opened = true
+    this.socketWasOpened = true
   }
 
   welcomed(): void {
@@ -99,7 +99,7 @@ export class ReconnectLoop {
   /** The socket closed (or was abandoned): wait, then try again. */
   closed(reason: DropReason): void {
     if (this.state.name != "connecting" && this.state.name != "connected") return
-    this.serverUnreachable = !this.opened
+    this.serverUnreachable = !this.socketWasOpened
     if (this.state.name == "connected" && this.clock.now() - this.welcomedAt >= this.settings.stableAfter) this.retries = 0
     this.backoffDue = true
     this.enter({ name: "waiting", reason: "backoff" }, reason)
@@ -189,7 +189,7 @@ export class ReconnectLoop {
   }
 
   private connect(): void {
-    this.opened = false
+    this.socketWasOpened = false
     const first = this.retries < 0
     this.retries++
     let url: string
@@ -203,7 +203,7 @@ export class ReconnectLoop {
     // Left to itself a socket may hang in CONNECTING for minutes; it is never closed while connecting (the
     // line's socket waits for it to open), only given up on.
     this.timer = this.clock.after(this.settings.connectTimeout, () => {
-      if (this.state.name == "connecting" && !this.opened) this.ports.abandon()
+      if (this.state.name == "connecting" && !this.socketWasOpened) this.ports.abandon()
     })
     this.ports.connect(url)
   }

@@ -3,9 +3,8 @@
 // closing (never while connecting: see guarded_websocket.ts), and what it reports no longer counts.
 import { withTimeout, type Clock } from "../clock"
 import type { LineSettings } from "../config"
-import { Emitter } from "../events"
 import { ExtendedProtocol } from "../extended/extended_protocol"
-import type { DropReason, HistoryAnchor, Line, LineEvents, LineState, PageWake, StopReason } from "../line"
+import { EmittingLine, type DropReason, type HistoryAnchor, type Line, type LineState, type PageWake, type StopReason } from "../line"
 import { debug, logError } from "../log"
 import { EXTENDED_PROTOCOL, UNSUPPORTED_PROTOCOL, parseFrame, subprotocols, subscribeCommand, unsubscribeCommand, type SubscriptionFrame } from "../protocol"
 import { guardedWebSocket } from "./guarded_websocket"
@@ -16,8 +15,7 @@ import { ReconnectLoop } from "./reconnect_loop"
 import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
 import { resolveCableUrl } from "./url"
 
-export class SocketLine implements Line {
-  private readonly events = new Emitter<LineEvents>()
+export class SocketLine extends EmittingLine implements Line {
   private readonly loop: ReconnectLoop
   private readonly monitor: ConnectionMonitor
   /** The WebSocket class, made safe to close (guarded_websocket.ts) when the first socket opens. */
@@ -43,6 +41,7 @@ export class SocketLine implements Line {
     /** Read when the first socket opens: a page that wraps WebSocket after turbo-cable starts is heard. */
     private readonly webSocketClass: () => typeof WebSocket,
   ) {
+    super()
     this.ext = new ExtendedProtocol(clock, {
       frame: (frame) => this.events.emit("frame", frame),
       history: (identifier, outcome) => this.events.emit("history", identifier, outcome),
@@ -73,10 +72,6 @@ export class SocketLine implements Line {
 
   get rejoiningAfterWake(): boolean {
     return this.loop.rejoiningAfterWake
-  }
-
-  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
-    return this.events.on(name, listener)
   }
 
   open(): void {

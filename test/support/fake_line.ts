@@ -1,8 +1,7 @@
 // A Line for unit tests of what sits above it (registry, catch-up, consumer, page cable): the test plays the
 // server (welcome, frames, drops) and reads the commands the page sent. No socket, no timer.
 import type { HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, LineChange, StopReason } from "../../src/line"
-import { subscribeCommand, unsubscribeCommand } from "../../src/protocol"
-import type { SubscriptionFrame } from "../../src/protocol"
+import { subscribeCommand, type SubscriptionFrame, unsubscribeCommand } from "../../src/protocol"
 import { Emitter } from "../../src/events"
 
 export class FakeLine implements Line {

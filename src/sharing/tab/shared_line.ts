@@ -10,8 +10,7 @@
 // Rejoining holds nothing: the registry hears a drop, subscribes again after the welcome and catches up.
 import type { Clock, TimerHandle } from "../../clock"
 import type { TabLineOptions } from "../../config"
-import { Emitter } from "../../events"
-import type { HistoryAnchor, Line, LineChange, LineEvents, LineState, PageWake, StopReason } from "../../line"
+import { EmittingLine, type HistoryAnchor, type Line, type LineChange, type LineState, type PageWake, type StopReason } from "../../line"
 import { debug, debugEnabled } from "../../log"
 import { PageExit } from "../../socket/page_exit"
 import { JOIN_TIMEOUT, PROBE_TIMEOUT, WORKER_SILENT_AFTER, type LineSnapshot, type TabMessage, type WorkerMessage } from "../messages"
@@ -27,13 +26,12 @@ type TabState =
 
 const IDLE: LineSnapshot = { state: "idle", extended: false, sessionId: null, rejoiningAfterWake: false }
 
-export class SharedLine implements Line {
-  private readonly events = new Emitter<LineEvents>()
+export class SharedLine extends EmittingLine implements Line {
   private tab: TabState = { name: "joining" }
   private line: LineSnapshot = IDLE
   private port: WorkerPort | null = null
   /** The tab's registry asked for the line. */
-  private opened = false
+  private wanted = false
   /** The worker welcomed this tab since it last joined or lost the line: only then is it connected. */
   private welcomed = false
   private everWelcomed = false
@@ -65,6 +63,7 @@ export class SharedLine implements Line {
     /** It cannot go on after it was in use (a worker that cannot be joined again, a page that may share no more). */
     private readonly gaveUp: (why: OwnSocket) => void,
   ) {
+    super()
     this.watchdog = clock.every(PROBE_TIMEOUT, () => this.checkWorker())
     const { signal } = this.listening
     // A page leaves when it starts to go: WebKit suspends a shared worker whose last page enters the
@@ -85,7 +84,7 @@ export class SharedLine implements Line {
 
   get state(): LineState {
     if (this.tab.name == "stopped") return "stopped"
-    if (!this.opened) return "idle"
+    if (!this.wanted) return "idle"
     // Connected for this tab once its welcome came (its registry subscribes then), as a socket of its own is.
     if (this.line.state == "connected" && !this.welcomed) return this.everWelcomed ? "reconnecting" : "connecting"
     return this.line.state
@@ -100,13 +99,9 @@ export class SharedLine implements Line {
     return this.line.rejoiningAfterWake
   }
 
-  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
-    return this.events.on(name, listener)
-  }
-
   open(): void {
-    if (this.opened || this.tab.name == "stopped") return
-    this.update(() => (this.opened = true))
+    if (this.wanted || this.tab.name == "stopped") return
+    this.update(() => (this.wanted = true))
     this.post({ type: "open" })
     this.events.emit("tabs", this.tabs)
   }
@@ -142,7 +137,7 @@ export class SharedLine implements Line {
   restart(): void {
     if (this.tab.name == "stopped") {
       this.update(() => {
-        this.opened = true
+        this.wanted = true
         this.line = { ...IDLE, state: "connecting" }
       })
       return this.enter({ name: "joining" })
@@ -206,7 +201,7 @@ export class SharedLine implements Line {
         this.tabs = message.tabs
         this.events.emit("tabs", message.tabs)
         this.update(() => (this.line = message.line))
-        if (this.opened) this.post({ type: "open" })
+        if (this.wanted) this.post({ type: "open" })
         this.firstJoin?.(this)
         this.firstJoin = null
         return
@@ -241,7 +236,7 @@ export class SharedLine implements Line {
     const wasWelcomed = this.welcomed
     this.update(() => {
       this.welcomed = false
-      this.line = { ...IDLE, state: this.opened ? "reconnecting" : "idle" }
+      this.line = { ...IDLE, state: this.wanted ? "reconnecting" : "idle" }
     }, "closed")
     if (wasWelcomed) this.events.emit("lost", true)
     this.enter({ name: "joining" })
