@@ -35,6 +35,7 @@ export class SharedLine extends EmittingLine implements Line {
   /** The worker welcomed this tab since it last joined or lost the line: only then is it connected. */
   private welcomed = false
   private everWelcomed = false
+  private lastHeard: number
   /** When the tab last probed a silent worker; null when none is outstanding. */
   private probedAt: number | null = null
   private joinTimer: TimerHandle = null
@@ -64,6 +65,7 @@ export class SharedLine extends EmittingLine implements Line {
     private readonly gaveUp: (why: OwnSocket) => void,
   ) {
     super()
+    this.lastHeard = clock.now()
     this.watchdog = clock.every(PROBE_TIMEOUT, () => this.checkWorker())
     const { signal } = this.listening
     // A page leaves when it starts to go: WebKit suspends a shared worker whose last page enters the
@@ -177,7 +179,7 @@ export class SharedLine extends EmittingLine implements Line {
     const spec = this.worker(!this.firstJoin)
     if ("why" in spec) return this.failed(spec)
     this.identity = pageIdentity()
-    const port: WorkerPort = (this.port = new WorkerPort(spec, this.clock, (message) => port == this.port && this.heard(message), (why) => this.failed(why)))
+    const port: WorkerPort = (this.port = new WorkerPort(spec, this.clock, ({ data }) => port == this.port && this.heard(data), (why) => this.failed(why)))
     port.post({ type: "join", settings: sharedSettings(this.options, spec) })
     this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.failed(workerFailed(spec, `did not answer within ${JOIN_TIMEOUT} ms`)))
     debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url ?? "beside the module"}, "${spec.name}")`)
@@ -193,6 +195,7 @@ export class SharedLine extends EmittingLine implements Line {
   }
 
   private heard(message: WorkerMessage): void {
+    this.lastHeard = this.clock.now()
     if (this.tab.name == "stopped" && message.type != "ping") return
     switch (message.type) {
       case "joined":
@@ -245,9 +248,8 @@ export class SharedLine extends EmittingLine implements Line {
   /** A worker silent too long is gone (it crashed, or the browser ended it): join a new one. True when it is fine. */
   private checkWorker(): boolean {
     const now = this.clock.now()
-    const lastHeard = this.port?.lastHeard ?? now
-    if (this.tab.name != "joined" || now - lastHeard < WORKER_SILENT_AFTER) return true
-    if (this.probedAt === null || this.probedAt < lastHeard) {
+    if (this.tab.name != "joined" || now - this.lastHeard < WORKER_SILENT_AFTER) return true
+    if (this.probedAt === null || this.probedAt < this.lastHeard) {
       this.probedAt = now
       this.post({ type: "probe" })
       return true

@@ -1,6 +1,6 @@
 // A tab's port to its shared worker: the worker started (worker_script.ts), every way it can fail to start told
-// with what fixes it (an `error` event, a Content-Security-Policy that forbids it, the browser refusing it), the
-// messages both ways, and when the worker was last heard.
+// with what fixes it (an `error` event, a Content-Security-Policy that forbids it, the browser refusing it), and the
+// messages both ways.
 import type { Clock } from "../../clock"
 import type { TabLineOptions } from "../../config"
 import { debug } from "../../log"
@@ -27,14 +27,15 @@ export function workerFailed(spec: SharedWorkerSpec, what: string): OwnSocket {
 }
 
 export class WorkerPort {
-  lastHeard: number
   /** The watch for a Content-Security-Policy that forbids the worker, while its join is under way. */
   private readonly policyWatch = new AbortController()
   private readonly port: MessagePort | null = null
 
-  /** Starts (or joins) the worker `spec` names; `failed` is told, once or more, why it cannot be. */
-  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (message: WorkerMessage) => void, failed: (why: OwnSocket) => void) {
-    this.lastHeard = clock.now()
+  /**
+   * Starts (or joins) the worker `spec` names, its messages going straight to `heard`; `failed` is told, once or
+   * more, why it cannot be.
+   */
+  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (event: MessageEvent<WorkerMessage>) => void, failed: (why: OwnSocket) => void) {
     // A worker the page's policy forbids fails with an `error` event, or (WebKit) a constructor that throws, that
     // do not say so: the violation report does, when it comes first.
     const forbidden = (event: SecurityPolicyViolationEvent) => {
@@ -54,10 +55,7 @@ export class WorkerPort {
     }
     worker.addEventListener("error", () => clock.after(REPORT_WAIT, () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)"))))
     const port = (this.port = worker.port)
-    port.onmessage = ({ data }: MessageEvent<WorkerMessage>) => {
-      this.lastHeard = clock.now()
-      heard(data)
-    }
+    port.onmessage = heard
     port.start()
   }
 
