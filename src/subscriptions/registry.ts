@@ -94,12 +94,12 @@ export class Registry {
    * exact); on Action Cable the source is told, and its page catches up.
    */
   private join(feed: Feed, source: FeedSource, { requestedAt, renderedAt = this.clock.now() }: FeedContent): void {
-    // Content older than what the feed remembers: its own policy decides (a stale page catches up).
-    const missed = feed.missedSince(requestedAt!) ?? []
-    const told = missed.length > 0 && !this.line.extended
+    const missed = feed.missedSince(requestedAt!)
+    const told = !!missed?.length && !this.line.extended
     guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false, told))
-    if (told && !source.receive) this.events.emit("confirmed", feed.identifier, false, renderedAt, true)
-    if (told) return
+    // Content older than what the feed remembers (a snapshot from Turbo's cache): the page's own policy decides.
+    if ((told || !missed) && !source.receive) this.events.emit("confirmed", feed.identifier, false, renderedAt, told)
+    if (told || !missed) return
     for (const message of missed) {
       if (source.receive) guard(CALLBACK_FAILED, () => source.receive!(message))
       else this.toPage(message)

@@ -34,12 +34,12 @@ interface Tab {
   currentAfterShown(): Promise<number>
 }
 
-/** A tab on the list's live page, subscribed, counting its own page requests from here on. */
+/** A tab on the list's live page (one person's: the tabs share a connection), subscribed, counting its own page requests from here on. */
 async function openTab(server: NodeServer, list: string, query = ""): Promise<Tab> {
   // A window each: a tab is hidden only by sendToBackground.
   const page = await browser.newWindow()
   opened.push(page)
-  await page.goto(`${server.app}/test/live/${list}${query}`)
+  await page.goto(`${server.app}/test/live/${list}?identity=alice${query.replace(/^\?/, "&")}`)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   await page.evaluate(() => {
     const w = window as any
