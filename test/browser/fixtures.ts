@@ -30,6 +30,19 @@ export function recordWire(page: Page): Wire {
   return wire
 }
 
+/** Records the states the page announces (`turbo-cable:state`) from now on, and a catch-up's failure (`__failed`). */
+export async function recordStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any
+    w.__states = []
+    document.addEventListener("turbo-cable:state", (event) => w.__states.push((event as CustomEvent).detail.state))
+    document.addEventListener("turbo-cable:catch-up-failed", (event) => (w.__failed = (event as CustomEvent).detail))
+  })
+}
+
+/** The states the page announced since recordStates(), in order: each change the moment the page made it. */
+export const states = (page: Page): Promise<string[]> => page.evaluate(() => (window as any).__states)
+
 export function commandsSent(wire: Wire, command: string): Array<Record<string, any>> {
   return wire.sent.filter((frame) => frame.command == command)
 }
