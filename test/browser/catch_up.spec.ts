@@ -2,6 +2,7 @@
 // without a reload, keeping what the user typed.
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
+import { requestsReported } from "../support/fences"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
 import { expect, loadWithSlowScript, PLAIN_SERVER, test } from "./fixtures"
@@ -224,6 +225,7 @@ test("a failed refetch is retried with backoff", async ({ page, server }) => {
 
 test("one refetch serves every stream on the page", async ({ page, server }) => {
   const list = newList()
+  await page.clock.install()
   await openLive(page, server.app, list)
   const refetches = countRefetches(page)
   for (const extra of ["a", "b", "c"]) {
@@ -232,8 +234,9 @@ test("one refetch serves every stream on the page", async ({ page, server }) => 
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(4)
   await server.post("/kill")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
-  // No second refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the catch-up's spread (up to 500 ms) at once: a second refetch starts within the run.
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(1)
 })
 
@@ -241,10 +244,10 @@ test("a normal fast page load costs no second request", async ({ page, server })
   const list = newList()
   const refetches = countRefetches(page)
   await openLive(page, server.app, list)
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(2_000)
-  expect(refetches.count).toBe(0)
+  // A page decides on its first confirmation whether it catches up, and one that does says catching-up from then on.
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  await requestsReported(page, "/test/pages/blank.html")
+  expect(refetches.count).toBe(0)
 })
 
 test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
@@ -257,13 +260,15 @@ test("a page whose first connect was slow catches up on its first confirmation",
 
 test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the app can cancel one", async ({ page, server }) => {
   const list = newList()
+  await page.clock.install()
   await openLive(page, server.app, list)
   const refetches = countRefetches(page)
   await page.evaluate(() => document.head.insertAdjacentHTML("beforeend", `<meta name="turbo-cable-catch-up" content="none">`))
   await server.post("/kill")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the catch-up's spread (up to 500 ms) at once: a refetch starts within the run.
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(0)
 
   await page.evaluate(() => {
@@ -275,8 +280,8 @@ test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the 
   })
   await server.post("/kill")
   await expect.poll(() => page.evaluate(() => (window as any).canceled)).toBe("reconnect")
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(500)
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(0)
 })
 
