@@ -5,7 +5,7 @@ import { startNodeServer, type NodeServer } from "../support/node_server"
 import { appendSource } from "../support/sources"
 import { tapWire, type TappedSocket } from "../support/wire_tap"
 
-export { appendStream } from "../support/sources"
+export { appendItem, appendStream } from "../support/sources"
 
 export interface Wire {
   sent: Array<Record<string, any>>
