@@ -104,8 +104,8 @@ test.describe("a refetch answered by a server shedding load", () => {
     await expect.poll(() => page.evaluate(() => (window as any).__failed?.error), { timeout: 10_000 }).toBe("the page answered 404")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
     expect(await states(page)).toContain("catching-up")
-    // Past the backoff's first steps at once: a retry of the refetch starts within the run.
-    await page.clock.runFor(1_000)
+    // Past the backoff's first steps and the catch-up's spread, at once: a refetch again starts within the run.
+    await page.clock.runFor(2_000)
     await requestsReported(page, "/test/pages/blank.html")
     expect(refetches).toHaveLength(1)
     // Live again: the next broadcast shows.

@@ -73,7 +73,10 @@ async function expectCurrentWithinASecond(tab: Tab): Promise<void> {
 /** A Turbo 8 refresh broadcast (`broadcasts_refreshes`), caused by a request of another document. */
 const refreshBroadcast = (requestId: string) => `<turbo-stream action="refresh" request-id="${requestId}"></turbo-stream>`
 
-/** No request is the point: a window for one to start, as nothing can be awaited. */
+/**
+ * No request is the point: a window for one to start. Not Playwright's clock: these tabs share the one context of a
+ * browser kept for the file, and a clock there fakes `performance` (what dates a page) for every later tab too.
+ */
 const noRequestWindow = (tab: Tab) => tab.page.waitForTimeout(1_500)
 
 async function restartWithMissedWrite(server: NodeServer, list: string, text: string): Promise<void> {
