@@ -43,6 +43,21 @@ export async function recordStates(page: Page): Promise<void> {
 /** The states the page announced since recordStates(), in order: each change the moment the page made it. */
 export const states = (page: Page): Promise<string[]> => page.evaluate(() => (window as any).__states)
 
+/**
+ * Counts, from now on, how often an item of each text is added to the page: a message applied twice adds its item
+ * twice, even where Turbo then removes the older copy of an id. additions() reads the counts.
+ */
+export async function countAdditions(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const added: Record<string, number> = ((window as any).added = {})
+    new MutationObserver((records) => {
+      for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
+    }).observe(document.body, { childList: true, subtree: true })
+  })
+}
+
+export const additions = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as any).added)
+
 export function commandsSent(wire: Wire, command: string): Array<Record<string, any>> {
   return wire.sent.filter((frame) => frame.command == command)
 }

@@ -3,7 +3,7 @@
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
 import { killSharedWorkers } from "../support/shared_workers"
-import { addSource, appendItem, eventually, expect, test } from "./fixtures"
+import { additions, addSource, appendItem, countAdditions, eventually, expect, test } from "./fixtures"
 
 const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
 const tabs = (page: Page) => page.locator("html").getAttribute("data-turbo-cable-tabs")
@@ -142,14 +142,7 @@ test("the worker is killed: the tabs start a new one within seconds and catch up
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
   // How often an item was added to the list: a write applied twice (a replay and a live copy) adds it twice.
-  for (const tab of [page, other]) {
-    await tab.evaluate(() => {
-      const added: Record<string, number> = ((window as any).added = {})
-      new MutationObserver((records) => {
-        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
-      }).observe(document.body, { childList: true, subtree: true })
-    })
-  }
+  for (const tab of [page, other]) await countAdditions(tab)
 
   // Abruptly, as a crash of its process: no close() runs in it.
   expect(await killSharedWorkers(page)).toBe(1)
@@ -163,7 +156,7 @@ test("the worker is killed: the tabs start a new one within seconds and catch up
   await server.post("/items", { list, text: "live again" })
   for (const tab of [page, other]) {
     await expect(tab.locator("#items li")).toHaveText(["after the worker ended", "live again"])
-    expect(await tab.evaluate(() => (window as any).added)).toEqual({ "after the worker ended": 1, "live again": 1 })
+    expect(await additions(tab)).toEqual({ "after the worker ended": 1, "live again": 1 })
   }
 })
 
