@@ -78,12 +78,12 @@ const seenAt = (page: Page, id: string): Promise<number | undefined> => page.eva
  */
 const timesAdded = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as any).__added)
 
-/** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
-async function openLive(page: Page, server: number, list: string): Promise<void> {
+/** Logs in on process `server` (a signed session cookie) and lands on the list's page (`query` added), connected. */
+async function openLive(page: Page, server: number, list: string, query = ""): Promise<void> {
   recordWire(page)
   await watchPage(page)
-  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
-  await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}`)
+  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
+  await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}${query}`)
   await expect(page.locator("#server")).toHaveText(String.fromCharCode(65 + server))
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   // A marker that a reload would lose.
@@ -324,8 +324,9 @@ test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, an
   const list = newList()
   const secretList = `${list}-secret`
   const wire = recordWire(page)
+  // A page without the identity tag keeps a socket of its own: its subscribes and their retries run on its clock.
   await page.clock.install()
-  await openLive(page, A, list)
+  await openLive(page, A, list, "?identity=off")
   // A name the server never signed: the signature of this page's stream on another stream's name.
   const forged = await page.locator("turbo-cable-stream-source").getAttribute("signed-stream-name")
   const [, digest] = forged!.split("--")
@@ -335,9 +336,8 @@ test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, an
   await expect(page.locator("#forged")).not.toHaveAttribute("connected", /.*/)
   const identifier = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: forgedName })
   expect(wire.received.map((frame) => frame.data)).toContainEqual({ identifier, type: "reject_subscription" })
-  // Past the confirm timeout (2 s), at once: a retry leaves the tab's registry within the run. An app channel's
-  // subscribe after it takes the same way (the tab, the shared worker, its socket): once that is on the wire, a
-  // retry would be too.
+  // Past the confirm timeout (2 s), at once: a retry goes out within the run. An app channel's subscribe after it
+  // takes the same way: once that is on the wire, a retry would be too.
   await page.clock.runFor(2_000)
   await subscribeTo(page, "after-the-forged-one")
   await expect.poll(() => wire.sent.some((frame) => frame.data.command == "subscribe" && frame.data.identifier.includes("after-the-forged-one"))).toBe(true)

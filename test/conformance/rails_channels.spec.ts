@@ -41,9 +41,9 @@ async function subscribeAfter(page: Page, wire: Wire): Promise<void> {
   await expect.poll(() => sentCommands(wire, "subscribe").some((frame) => frame.identifier.includes('"room":"after"'))).toBe(true)
 }
 
-/** Signs in (the connection is cookie-authenticated) and opens a list page with one stream source. */
-async function openList(page: Page, list: string): Promise<void> {
-  await page.goto(`${rails.url(0)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
+/** Signs in (the connection is cookie-authenticated) and opens a list page (`query` added) with one stream source. */
+async function openList(page: Page, list: string, query = ""): Promise<void> {
+  await page.goto(`${rails.url(0)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
 }
 
@@ -83,8 +83,9 @@ test("two subscriptions with one identifier: one server subscription, each mixin
 
 test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", async ({ page }) => {
   const wire = recordWire(page)
+  // A page without the identity tag keeps a socket of its own: its unsubscribes run on its clock.
   await page.clock.install()
-  await openList(page, `leave-${Date.now()}`)
+  await openList(page, `leave-${Date.now()}`, "?identity=off")
   const room = newRoom()
   await subscribeTo(page, room)
   await subscribeTo(page, room, "listener")
@@ -96,8 +97,8 @@ test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", 
   })
   await expect.poll(() => sentCommands(wire, "unsubscribe")).toHaveLength(1)
   expect(sentCommands(wire, "unsubscribe")[0].identifier).toBe(JSON.stringify({ channel: "EchoChannel", room }))
-  // Past the tab's unsubscribe delay again, at once, then a subscribe the same way (the tab, the shared worker, its
-  // socket): once it is on the wire, a second unsubscribe sent before it would be too.
+  // Past the unsubscribe delay again, at once, then a subscribe the same way: once it is on the wire, a second
+  // unsubscribe sent before it would be too.
   await page.clock.runFor(1_000)
   await subscribeAfter(page, wire)
   expect(sentCommands(wire, "unsubscribe")).toHaveLength(1)
@@ -105,8 +106,9 @@ test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", 
 
 test("a rejected app channel is told once and not retried", async ({ page }) => {
   const wire = recordWire(page)
+  // A page without the identity tag keeps a socket of its own: its subscribes and their retries run on its clock.
   await page.clock.install()
-  await openList(page, `reject-${Date.now()}`)
+  await openList(page, `reject-${Date.now()}`, "?identity=off")
   await subscribeTo(page, "forbidden")
   await expect.poll(() => callKinds(page)).toEqual(["rejected"])
   // Past the confirm timeout (2 s) at once, then a subscribe the same way: once it is on the wire, a retry would be too.
