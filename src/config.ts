@@ -161,3 +161,6 @@ export type LineSettings = Pick<
 
 /** What a tab's line reads of the options: the socket's settings, whether to share, and the shared worker's registry timing. */
 export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay" | "confirmTimeout" | "maxSubscribeRetries">
+
+/** When a registry subscribes again, and how long a feed with no source lingers. */
+export type RegistryTiming = Pick<CableOptions, "confirmTimeout" | "maxSubscribeRetries" | "unsubscribeDelay">

@@ -3,7 +3,7 @@
 import type { LineSettings } from "../config"
 import type { HistoryAnchor, HistoryOutcome, LineChange, LineState, PageWake } from "../line"
 import type { SubscriptionFrame } from "../protocol"
-import type { RegistryTiming } from "../subscriptions/registry"
+import type { RegistryTiming } from "../config"
 
 /** Bumped when these messages change: a worker name carries it, so tabs of two versions never share one. */
 export const SHARING_VERSION = 2

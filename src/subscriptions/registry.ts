@@ -3,6 +3,7 @@
 // identifier, each message reaches each source once, and the wire sees a subscribe or unsubscribe only when the
 // set really changes.
 import { Alarm, type Clock } from "../clock"
+import type { RegistryTiming } from "../config"
 import type { Emitter } from "../events"
 import type { Line, Welcome } from "../line"
 import { debug, guard } from "../log"
@@ -19,12 +20,6 @@ export interface RegistryEvents {
   confirmed(identifier: string, confirmedBefore: boolean, renderedAt: number, missed: boolean): void
   /** No feed with sources is waiting for the server any more. */
   answered(): void
-}
-
-export interface RegistryTiming {
-  confirmTimeout: number
-  maxSubscribeRetries: number
-  unsubscribeDelay: number
 }
 
 const CALLBACK_FAILED = "a subscription callback failed"
@@ -51,7 +46,6 @@ export class Registry {
   get size(): number {
     return this.feeds.size
   }
-
   /** True when no feed with sources is waiting for the server. */
   get answered(): boolean {
     for (const feed of this.feeds.values()) if (!feed.lingering && (feed.phase == "pending" || feed.phase == "idle")) return false
@@ -211,6 +205,8 @@ export class Registry {
 
   /** `missed`: the shared worker's word that the feed it joined delivered messages this page may lack. */
   private confirm(feed: Feed, missed: boolean): void {
+    // A confirmation for a rejected feed (a retry that crossed the rejection): nobody here wants what it holds.
+    if (feed.phase == "rejected") this.line.unsubscribe(feed.identifier)
     if (feed.phase != "pending") return debug("confirmation ignored:", feed.identifier)
     feed.phase = "confirmed"
     feed.confirmedAt(this.clock.now())

@@ -10,7 +10,8 @@ import type { HistoryAnchor, Line, LineChange, Welcome } from "../../line"
 import { debug } from "../../log"
 import type { PresenceEvent, SubscriptionFrame } from "../../protocol"
 import type { FeedSource } from "../../subscriptions/feed"
-import { Registry, type RegistryEvents, type RegistryTiming } from "../../subscriptions/registry"
+import { Registry, type RegistryEvents } from "../../subscriptions/registry"
+import type { RegistryTiming } from "../../config"
 import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../messages"
 
 /** A tab as the worker sees it: where to post, and the subscriptions it holds (a source of the registry each). */
