@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["test/unit/**/*.test.ts", "demo/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/server/**/*.test.ts", "demo/**/*.test.ts"],
     environment: "node",
   },
 })

@@ -37,3 +37,25 @@ export function withTimeout<T>(clock: Clock, work: Promise<T>, ms: number, fallb
   const late = new Promise<T>((resolve) => (timer = clock.after(ms, () => resolve(fallback))))
   return Promise.race([work, late]).finally(() => clock.cancel(timer))
 }
+
+/** One timer for many deadlines: `at(time)` makes sure `due` runs at `time` or earlier, once for all asked by then. */
+export class Alarm {
+  private timer: TimerHandle = null
+  private timerAt = Infinity
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly due: () => void,
+  ) {}
+
+  at(time: number): void {
+    if (time >= this.timerAt) return
+    this.clock.cancel(this.timer)
+    this.timerAt = time
+    this.timer = this.clock.after(Math.max(0, time - this.clock.now()), () => {
+      this.timer = null
+      this.timerAt = Infinity
+      this.due()
+    })
+  }
+}

@@ -159,4 +159,8 @@ export type LineSettings = Pick<
   "url" | "refreshCredentials" | "backoff" | "staleAfter" | "pollInterval" | "connectTimeout" | "stableAfter" | "extendedProtocol"
 >
 
-export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay">
+/** What a tab's line reads of the options: the socket's settings, whether to share, and the shared worker's registry timing. */
+export type TabLineOptions = LineSettings & Pick<CableOptions, "shareConnection" | "workerUrl" | "debug" | "unsubscribeDelay" | "confirmTimeout" | "maxSubscribeRetries">
+
+/** When a registry subscribes again, and how long a feed with no source lingers. */
+export type RegistryTiming = Pick<CableOptions, "confirmTimeout" | "maxSubscribeRetries" | "unsubscribeDelay">

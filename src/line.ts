@@ -1,9 +1,9 @@
 // The seam between the registry and whatever carries its commands to the server: one WebSocket of this page
 // (socket_line.ts), or the connection the tabs of a browser share through a worker (sharing/tab/shared_line.ts).
-import type { Unbind } from "./events"
-import type { DisconnectReason, SubscriptionFrame } from "./protocol"
-import type { TOKEN_EXPIRED } from "./protocol"
+import { Emitter, type Unbind } from "./events"
+import type { DisconnectReason, SubscriptionFrame, TOKEN_EXPIRED } from "./protocol"
 
+/** A moment the page says the line may be back, or broken (socket/page_lifecycle.ts). */
 export type PageWake = "online" | "visible" | "pageshow" | "resume" | "focus"
 
 /** The line's state, as the page shows it (`data-turbo-cable-state` adds the catch-up's on top). */
@@ -36,7 +36,7 @@ export type DropReason =
   | "timeout" // the socket did not open within connectTimeout
   | PageWake // the page woke and the line had been silent too long to trust
 
-export interface StateChange {
+export interface LineChange {
   state: LineState
   previous: LineState
   reason?: StopReason | DropReason
@@ -51,15 +51,20 @@ export interface Welcome {
   restoredIds: readonly string[]
 }
 
-/** What a subscribe tells the line of its subscription, to ask what it missed (extended protocol). */
+/** What a subscribe tells the line of the content its subscription feeds, so that nothing it lacks is lost. */
 export interface HistoryAnchor {
   /**
-   * When the server rendered the content it feeds (ms): a new subscription asks history since then.
-   * -Infinity when unknown or not the server's (a page from a cache, a source made by script, an app channel).
+   * Unix seconds (the server's clock, where the page says it) from which a new subscription asks its history on
+   * AnyCable's extended protocol; absent when unknown (a page from a cache, a source made by script, an app channel).
    */
-  renderedAt: number
-  /** Subscribed again after a drop (not new): ask after the last position applied. */
-  again: boolean
+  since?: number
+  /** Confirmed before a drop: it asks after the last position applied, and its page catches up. */
+  confirmedBefore: boolean
+  /**
+   * When the content was requested (ms, this browser's clock): what the connection delivered after it may be
+   * missing from it (subscriptions/feed.ts). Absent for content that has had everything (a source made by script).
+   */
+  requestedAt?: number
 }
 
 /** How a subscription's history request ended: replayed, refused (expired, another epoch), or none could be asked. */
@@ -72,7 +77,7 @@ export interface LineEvents {
   frame(frame: SubscriptionFrame): void
   /** The connection is gone and with it every server subscription; `willReconnect` false once stopped. */
   lost(willReconnect: boolean): void
-  state(change: StateChange): void
+  state(change: LineChange): void
   /** Extended protocol: a subscription's history was answered; its missed messages, if any, came before this. */
   history(identifier: string, outcome: HistoryOutcome): void
   /** How many tabs share this connection (a shared line only: sharing/tab/shared_line.ts). */
@@ -105,4 +110,13 @@ export interface Line {
   /** Undoes `stop`: a fresh connection, backoff from its first step. */
   restart(): void
   on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): Unbind
+}
+
+/** What a line that makes its own events has: the emitter, and `on()` to hear it. */
+export abstract class EmittingLine {
+  protected readonly events = new Emitter<LineEvents>()
+
+  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]): Unbind {
+    return this.events.on(name, listener)
+  }
 }

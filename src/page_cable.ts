@@ -9,7 +9,8 @@
 import { systemClock, type Clock } from "./clock"
 import type { Line, StopReason } from "./line"
 import { watchPageLifecycle } from "./socket/page_lifecycle"
-import { Registry, type FeedSource, type RegistryEvents } from "./subscriptions/registry"
+import { Registry, type RegistryEvents } from "./subscriptions/registry"
+import type { FeedContent, FeedSource } from "./subscriptions/feed"
 import { TabLine } from "./line_choice/tab_line"
 import { PageStatus, type ConnectionState } from "./status"
 import { resolveCableUrl } from "./socket/url"
@@ -20,8 +21,8 @@ import { resolveOptions, type CableOptions, type OptionChanges } from "./config"
 import { adapters } from "./consumer/adapters"
 import { Consumer } from "./consumer/consumer"
 import { Emitter } from "./events"
+import { logError } from "./log"
 import { nameConnectionInRequests } from "./extended/socket_id"
-import { tuneTurbo } from "./streams/duplicate_lookup"
 import { StreamRenderer, type StreamSink } from "./streams/stream_renderer"
 
 /** The parts of Turbo turbo-cable uses. */
@@ -36,8 +37,8 @@ export interface PageCableParts {
   line?: Line
   /** Turbo, for stream messages and the catch-up; without it the cable carries app channels only. */
   turbo?: () => TurboLike
-  /** When the page's server-rendered content was rendered (ms); default: the page's age (catch_up/page_age.ts). */
-  renderedAt?: () => number
+  /** What a stream source says of its content when it attaches; default: the page's age (catch_up/page_age.ts). */
+  content?: () => FeedContent
   /** Where the state shows (`<html data-turbo-cable-state>`, `turbo-cable:state`); null for none. */
   document?: Document | null
 }
@@ -65,8 +66,7 @@ export class PageCable {
   readonly consumersElsewhere = new Map<string, Consumer>()
   private consumerMade: Consumer | null = null
   private readonly renderer: StreamRenderer | null
-  private readonly renderedAt: () => number
-  private readonly serverRenderedAt: () => number
+  private readonly content: () => FeedContent
   private readonly catchUp: PageCatchUp | null
   /** Turbo's stream element was tuned (read when the first source attaches). */
   private tuned = false
@@ -95,8 +95,7 @@ export class PageCable {
     }
 
     const age = turbo && document ? new PageAge(clock) : null
-    this.renderedAt = parts.renderedAt ?? (() => age?.contentRenderedAt() ?? clock.now())
-    this.serverRenderedAt = parts.renderedAt ?? (() => age?.serverRenderedAt() ?? -Infinity)
+    this.content = parts.content ?? (() => age?.content() ?? { renderedAt: clock.now() })
     this.catchUp = turbo
       ? new PageCatchUp({ line, registry: this.registry, events: this.events, status: this.status, renderer: this.renderer!, turbo, document, options, clock })
       : null
@@ -135,8 +134,13 @@ export class PageCable {
 
   /** A stream source joins (its messages go to Turbo, its confirmations decide when the page catches up). */
   attachSource(identifier: string, source: FeedSource): void {
-    if (!this.tuned) this.tuned = tuneTurbo(this.options)
-    this.registry.attach(identifier, source, this.renderedAt(), this.serverRenderedAt())
+    // A speed-up only (the same elements go either way): the messages that come before it loads take Turbo's path.
+    if (!this.tuned) {
+      this.tuned = true
+      const { options } = this
+      import("./streams/duplicate_lookup").then(({ tuneTurbo }) => tuneTurbo(options)).catch((error) => logError("the duplicate lookup failed to load", error))
+    }
+    this.registry.attach(identifier, source, this.content())
   }
 
   detachSource(identifier: string, source: FeedSource): void {

@@ -52,7 +52,9 @@ export type ServerFrame =
   | { type: "welcome"; sid?: string; restoredIds?: string[] }
   | { type: "ping" }
   | { type: "disconnect"; reason: string; reconnect: boolean }
-  | { type: "confirm"; identifier: string }
+  // `missed`: never on the wire; the shared worker's answer to a tab joining a subscription its connection held
+  // already, when messages went by since the tab's content was requested (subscriptions/feed.ts).
+  | { type: "confirm"; identifier: string; missed?: boolean }
   | { type: "reject"; identifier: string }
   | { type: "message"; identifier: string; message: unknown; position?: StreamPosition }
   | { type: "history"; identifier: string; confirmed: boolean }

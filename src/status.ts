@@ -1,7 +1,7 @@
 // The page-wide state: the line's, with the catch-up's on top while connected. Shown as an attribute on
 // <html> and a `turbo-cable:state` event on document.
 import { dispatch } from "./dom"
-import type { DropReason, LineState, StateChange as LineChange, StopReason } from "./line"
+import type { DropReason, LineChange, LineState, StopReason } from "./line"
 
 /** Where the page stands with what happened while it was away (only while the line is connected). */
 export type CatchUpState =

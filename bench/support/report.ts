@@ -90,7 +90,7 @@ export function resultsMarkdown(report: Report): string {
     ...CLIENT_IDS.map((id) => `- **${LABELS[id]}**: ${CLIENTS[id].description}.`),
     "",
     "Every page is served by the bench's own HTTP server and connects to the project's Node Action Cable " +
-      "server (demo/server/test_server.ts, a separate process, pings every 3 s) over loopback. Numbers from a " +
+      "server (test/server/test_server.ts, a separate process, pings every 3 s) over loopback. Numbers from a " +
       "real Rails server behind Redis (DESIGN.md section 6) are higher in absolute terms; the ratios are the point.",
     "",
     "## Results",

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { resolve } from "node:path"
 import type { NodeServer } from "../../test/support/node_server"
-import { CONTENT_TYPES, notFound, send, serveFile, staticFile, type StaticRoots } from "../../demo/server/static_files"
+import { CONTENT_TYPES, notFound, send, serveFile, staticFile, type StaticRoots } from "../../test/server/static_files"
 import { PAGE_FILES, type PageId } from "../clients"
 import { BENCH_ROOT, OUT_DIR, REPO_ROOT } from "./bundles"
 

@@ -1,7 +1,7 @@
 // The chat itself: what happens when someone posts, opens a room, changes a topic, joins, leaves or
 // types, and which streams hear about it. Routes and cable hooks both call in here.
 
-import type { ConnectionInfo } from "../server/cable_server"
+import type { ConnectionInfo } from "../server/options"
 import { sign, verify } from "../server/signed_stream"
 import { Presence, Typing } from "./live"
 import { ROOMS, type Room } from "./rooms"

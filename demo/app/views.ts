@@ -2,7 +2,7 @@
 // broadcasts, so a page rendered now and a page kept live by the socket show the same markup.
 
 import { createHash } from "node:crypto"
-import { PROTOCOL } from "../server/cable_server"
+import { PROTOCOL } from "../server/protocol"
 import { cssString, html, type SafeHtml } from "./html"
 import { ROOMS, type Room } from "./rooms"
 import type { Message } from "./store"

@@ -7,9 +7,10 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { CableServer, type CableServerOptions } from "./cable_server"
+import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "../../test/server/ws_test_client"
+import { CableServer } from "./cable_server"
+import type { CableServerOptions } from "./options"
 import { sign } from "./signed_stream"
-import { Client, CLIENT_PROTOCOLS, EXTENDED_PROTOCOLS, type Frame } from "./ws_test_client"
 
 const SECRET = "test-secret"
 const turbo = (stream: string) => JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: sign(SECRET, stream) })
@@ -155,22 +156,22 @@ describe("broadcasts", () => {
     await client.next()
     expect(await client.next()).toEqual({ identifier: turbo("room"), message: "passing" })
     expect((await client.next()).offset).toBe(2)
-    expect(cable.historyOf("room").size).toBe(2)
+    expect(cable.controls.historyOf("room").size).toBe(2)
   })
 
   it("are stored even when nobody follows the stream", async () => {
     const { cable } = await startCable()
     cable.broadcast("empty-room", "x")
-    expect(cable.historyOf("empty-room").size).toBe(1)
+    expect(cable.controls.historyOf("empty-room").size).toBe(1)
   })
 
   it("keep the last 100 messages of a stream by default, or as many as configured", async () => {
     const { cable } = await startCable()
     for (let i = 0; i < 105; i++) cable.broadcast("room", i)
-    expect(cable.historyOf("room").size).toBe(100)
+    expect(cable.controls.historyOf("room").size).toBe(100)
     const small = (await startCable({ broker: { history: { limit: 3 } } })).cable
     for (let i = 0; i < 5; i++) small.broadcast("room", i)
-    expect(small.historyOf("room").size).toBe(3)
+    expect(small.controls.historyOf("room").size).toBe(3)
   })
 })
 
@@ -180,7 +181,7 @@ describe("session restore", () => {
     const { cable, subscribed, connect } = await startCable({ authenticate: () => (++logins === 1 ? "alice" : null) })
     const first = await subscribed(turbo("room"))
     await first.subscribeAndWait(turbo("other"))
-    cable.killAll()
+    cable.controls.killAll()
     await first.closed
 
     const again = await connect({ query: `?sid=${first.sid}` })
@@ -195,7 +196,7 @@ describe("session restore", () => {
   it("reads the sid from the X-ANYCABLE-RESTORE-SID header too", async () => {
     const { cable, subscribed, connect } = await startCable()
     const first = await subscribed(turbo("room"))
-    cable.killAll()
+    cable.controls.killAll()
     const again = await connect({ headers: { "X-ANYCABLE-RESTORE-SID": first.sid } })
     expect(await again.next()).toMatchObject({ type: "welcome", restored: true })
   })
@@ -203,10 +204,10 @@ describe("session restore", () => {
   it("can restore the restored session again, by its new sid", async () => {
     const { cable, subscribed, connect } = await startCable()
     const first = await subscribed(turbo("room"))
-    cable.killAll()
+    cable.controls.killAll()
     const second = await connect({ query: `?sid=${first.sid}` })
     const { sid } = await second.next()
-    cable.killAll()
+    cable.controls.killAll()
     const third = await connect({ query: `?sid=${sid}` })
     expect(await third.next()).toMatchObject({ restored: true, restored_ids: [turbo("room")] })
   })
@@ -215,11 +216,11 @@ describe("session restore", () => {
     const clock = manualClock()
     const { cable, subscribed, connect } = await startCable({ broker: { sessionTtlSeconds: 60, clock: clock.now } })
     const first = await subscribed(turbo("room"))
-    cable.killAll()
+    cable.controls.killAll()
     clock.advance(59_000)
     const within = await connect({ query: `?sid=${first.sid}` })
     const { sid } = await within.next()
-    cable.killAll()
+    cable.controls.killAll()
     clock.advance(61_000)
     const late = await connect({ query: `?sid=${sid}` })
     expect(await late.next()).toEqual({ type: "welcome", sid: expect.any(String) })
@@ -228,7 +229,7 @@ describe("session restore", () => {
   it("is refused for a session that never subscribed (anycable-go caches a session at its first subscribe)", async () => {
     const { cable, welcomed, connect } = await startCable()
     const first = await welcomed()
-    cable.killAll()
+    cable.controls.killAll()
     const again = await connect({ query: `?sid=${first.sid}` })
     expect(await again.next()).toEqual({ type: "welcome", sid: expect.any(String) })
   })
@@ -238,14 +239,14 @@ describe("session restore", () => {
     const first = await subscribed(turbo("room"))
     await first.subscribeAndWait(turbo("other"))
     first.send({ command: "unsubscribe", identifier: turbo("other") })
-    await until(() => cable.subscriptionCount("other") === 0)
-    cable.killAll()
+    await until(() => cable.controls.subscriptionCount("other") === 0)
+    cable.controls.killAll()
     const again = await connect({ query: `?sid=${first.sid}` })
     expect(await again.next()).toMatchObject({ restored_ids: [turbo("room")] })
   })
 
   it("is forgotten when the server disconnects the client, or closes its socket cleanly", async () => {
-    for (const end of [(cable: CableServer) => cable.disconnectAll("server_restart", true), (cable: CableServer) => cable.closeAll()]) {
+    for (const end of [(cable: CableServer) => cable.disconnectAll("server_restart", true), (cable: CableServer) => cable.controls.closeAll()]) {
       const { cable, subscribed, connect } = await startCable()
       const first = await subscribed(turbo("room"))
       end(cable)
@@ -258,7 +259,7 @@ describe("session restore", () => {
   it("is not offered to a plain Action Cable client", async () => {
     const { cable, subscribed, connect } = await startCable()
     const first = await subscribed(turbo("room"))
-    cable.killAll()
+    cable.controls.killAll()
     const plain = await connect({ protocols: CLIENT_PROTOCOLS, query: `?sid=${first.sid}` })
     expect(await plain.next()).toEqual({ type: "welcome" })
   })
@@ -268,7 +269,7 @@ describe("history", () => {
   async function withMessages(count: number, options: Partial<CableServerOptions> = {}) {
     const server = await startCable(options)
     for (let i = 1; i <= count; i++) server.cable.broadcast("room", `m${i}`)
-    const { epoch } = server.cable.historyOf("room")
+    const { epoch } = server.cable.controls.historyOf("room")
     const client = await server.subscribed(turbo("room"))
     const ask = (history: unknown) => client.send({ command: "history", identifier: turbo("room"), history })
     return { ...server, epoch, client, ask }
@@ -321,7 +322,7 @@ describe("history", () => {
   it("fails for a position on a stream it does not know", async () => {
     const { cable, subscribed } = await startCable()
     const client = await subscribed(turbo("unknown"))
-    client.send({ command: "history", identifier: turbo("unknown"), history: { streams: { unknown: { epoch: cable.historyOf("x").epoch, offset: 1 } } } })
+    client.send({ command: "history", identifier: turbo("unknown"), history: { streams: { unknown: { epoch: cable.controls.historyOf("x").epoch, offset: 1 } } } })
     expect(await framesWithin(client, 200)).toEqual([{ type: "reject_history", identifier: turbo("unknown") }])
   })
 
@@ -352,7 +353,7 @@ describe("history", () => {
     const { cable, welcomed } = await startCable()
     cable.broadcast("room", "m1")
     cable.broadcast("room", "m2")
-    const { epoch } = cable.historyOf("room")
+    const { epoch } = cable.controls.historyOf("room")
     const client = await welcomed()
     client.send({ command: "subscribe", identifier: turbo("room"), history: { since: 0, streams: { room: { epoch, offset: 1 } } } })
     expect([await client.next(), await client.next(), await client.next()]).toEqual([
@@ -371,7 +372,7 @@ describe("whisper", () => {
     alice.send({ command: "whisper", identifier: pubsub("room"), data: { typing: "alice" } })
     expect(await bob.next()).toEqual({ identifier: pubsub("room"), message: { typing: "alice" } })
     expect(await framesWithin(alice, 200)).toEqual([])
-    expect(cable.historyOf("room").size).toBe(0)
+    expect(cable.controls.historyOf("room").size).toBe(0)
   })
 
   it("is ignored on a channel that does not allow it (Turbo streams, as in anycable-go)", async () => {
@@ -451,7 +452,7 @@ describe("presence", () => {
     expect(await framesWithin(watcher, 600)).toEqual([])
     back.close()
     expect(await watcher.next(presenceOf, 2000)).toMatchObject({ message: { type: "leave", id: "1" } })
-    expect(cable.subscriptionCount("room")).toBe(1)
+    expect(cable.controls.subscriptionCount("room")).toBe(1)
   })
 
   it("is ignored on a channel without presence", async () => {
@@ -505,7 +506,7 @@ describe("a broker kept in a file", () => {
 
     await before.cable.close()
     const after = await startCable({ broker: { file } })
-    expect(after.cable.historyOf("room")).toEqual({ epoch: seen.epoch, size: 2 })
+    expect(after.cable.controls.historyOf("room")).toEqual({ epoch: seen.epoch, size: 2 })
     const back = await after.connect({ query: `?sid=${client.sid}` })
     expect(await back.next()).toMatchObject({ restored: true, restored_ids: [turbo("room")] })
     back.send({ command: "history", identifier: turbo("room"), history: { streams: { room: { epoch: seen.epoch, offset: 1 } } } })
@@ -516,9 +517,9 @@ describe("a broker kept in a file", () => {
   it("without a file a restart is a new epoch: old positions are rejected", async () => {
     const first = await startCable()
     first.cable.broadcast("room", "m1")
-    const { epoch } = first.cable.historyOf("room")
+    const { epoch } = first.cable.controls.historyOf("room")
     const second = await startCable()
-    expect(second.cable.historyOf("room").epoch).not.toBe(epoch)
+    expect(second.cable.controls.historyOf("room").epoch).not.toBe(epoch)
     const client = await second.subscribed(turbo("room"))
     client.send({ command: "history", identifier: turbo("room"), history: { streams: { room: { epoch, offset: 1 } } } })
     expect(await client.next()).toEqual({ type: "reject_history", identifier: turbo("room") })
@@ -528,10 +529,10 @@ describe("a broker kept in a file", () => {
     const { cable, subscribed, connect } = await startCable()
     const client = await subscribed(turbo("room"))
     cable.broadcast("room", "m1")
-    const { epoch } = cable.historyOf("room")
-    cable.killAll()
-    cable.resetBroker()
-    expect(cable.historyOf("room")).toEqual({ epoch: expect.not.stringMatching(epoch), size: 0 })
+    const { epoch } = cable.controls.historyOf("room")
+    cable.controls.killAll()
+    cable.controls.resetBroker()
+    expect(cable.controls.historyOf("room")).toEqual({ epoch: expect.not.stringMatching(epoch), size: 0 })
     const back = await connect({ query: `?sid=${client.sid}` })
     expect(await back.next()).toEqual({ type: "welcome", sid: expect.any(String) })
   })

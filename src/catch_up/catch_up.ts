@@ -1,7 +1,7 @@
 // After a reconnect (or on a page born stale) the page may have missed broadcasts: fetch it again and
 // morph it into place, holding live messages until the page is current, then applying them in order.
 import { reconnectDelay } from "../socket/backoff"
-import { type BackoffPolicy } from "../config"
+import type { BackoffPolicy, CatchUpReason, CatchUpStrategy } from "../config"
 import { sleep, withTimeout, type Clock, type TimerHandle } from "../clock"
 import type { Registry } from "../subscriptions/registry"
 import type { PageStatus } from "../status"
@@ -13,8 +13,6 @@ import { morphBody, type TurboMorph } from "./morph"
 import { captureUserState } from "./preserve"
 import type { ScrollTracker } from "./scrolls"
 import { CatchUpEvent, herdDelay, pageStrategy } from "./policy"
-import { type CatchUpStrategy } from "../config"
-import { type CatchUpReason } from "../config"
 import { refetchVerdict, retryAfterDelay } from "./retry_after"
 
 export const CATCH_UP_HEADER = "X-Turbo-Cable-Catch-Up"

@@ -5,9 +5,7 @@
 import type { CatchUpState, PageStatus } from "../status"
 import { debug, guard, logError } from "../log"
 import { pageStrategy, waitsUntilShown } from "./policy"
-import { type HiddenCatchUpMode } from "../config"
-import { type CatchUpStrategy } from "../config"
-import { type CatchUpReason } from "../config"
+import type { CatchUpReason, CatchUpStrategy, HiddenCatchUpMode } from "../config"
 
 interface BeforeStreamRender extends CustomEvent<{ render: (stream: Element) => unknown }> {}
 

@@ -4,7 +4,7 @@ import type { Clock } from "../clock"
 import type { Line } from "../line"
 import type { Registry, RegistryEvents } from "../subscriptions/registry"
 import type { PageStatus } from "../status"
-import type { CableOptions } from "../config"
+import type { CableOptions, CatchUpReason } from "../config"
 import { dispatch, readMeta } from "../dom"
 import type { Emitter } from "../events"
 import { logError } from "../log"
@@ -14,7 +14,6 @@ import { HiddenCatchUp } from "./hidden_catch_up"
 import { HistoryCatchUp } from "./history_catch_up"
 import type { TurboMorph } from "./morph"
 import { CatchUpEvent, catchUpReason, ON_CONNECT_META } from "./policy"
-import { type CatchUpReason } from "../config"
 import { ScrollTracker } from "./scrolls"
 
 export interface PageCatchUpParts {
@@ -64,9 +63,9 @@ export class PageCatchUp {
     })
     line.on("history", (identifier, outcome) => byHistory.outcome(identifier, outcome))
     line.on("lost", () => byHistory.lost())
-    events.on("confirmed", (identifier, confirmedBefore, renderedAt) => {
+    events.on("confirmed", (identifier, confirmedBefore, renderedAt, missed) => {
       const reason = catchUpReason(
-        { confirmedBefore, renderedAt, now: clock.now() },
+        { confirmedBefore, missed, renderedAt, now: clock.now() },
         { catchUpAfter: options.catchUpAfter, onConnect: options.catchUpOnConnect || readMeta(ON_CONNECT_META, document ?? undefined) == "true" },
       )
       // On AnyCable's extended protocol the feed's history brings what it missed; the refetch is the fallback.

@@ -38,6 +38,8 @@ export function waitsUntilShown(configured: HiddenCatchUpMode, doc: Document): b
 export interface Confirmation {
   /** The feed had been confirmed before a drop. */
   confirmedBefore: boolean
+  /** It joined a subscription its connection held, which delivered messages since the page was requested. */
+  missed?: boolean
   /** When the server rendered the content the subscription's first source belongs to (ms). */
   renderedAt: number
   now: number
@@ -50,8 +52,9 @@ export interface CatchUpPolicy {
   onConnect: boolean
 }
 
-export function catchUpReason({ confirmedBefore, renderedAt, now }: Confirmation, policy: CatchUpPolicy): CatchUpReason | null {
+export function catchUpReason({ confirmedBefore, missed, renderedAt, now }: Confirmation, policy: CatchUpPolicy): CatchUpReason | null {
   if (confirmedBefore) return "reconnect"
+  if (missed) return "stale-page"
   if (policy.onConnect) return "connect"
   if (now - renderedAt >= policy.catchUpAfter) return "stale-page"
   return null

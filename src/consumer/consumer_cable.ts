@@ -1,7 +1,7 @@
 // What the consumer's parts use of each other and of the page's cable: the consumer, its subscriptions list,
 // each subscription and its presence read these, never the classes themselves.
 import type { ExtendedCommand } from "../protocol"
-import type { FeedSource } from "../subscriptions/registry"
+import type { FeedSource } from "../subscriptions/feed"
 
 /** The part of a cable a consumer uses. */
 export interface ConsumerCable {

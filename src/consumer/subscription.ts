@@ -1,7 +1,7 @@
 // One app channel subscription, as @rails/actioncable's: the mixin's methods become its own, and its
 // callbacks are called with it as `this`.
 import type { PresenceEvent } from "../protocol"
-import type { FeedSource } from "../subscriptions/registry"
+import type { FeedSource } from "../subscriptions/feed"
 import type { PresenceState, SubscriptionPresence } from "./presence"
 import type { ConsumerCable, ConsumerHandle } from "./consumer_cable"
 

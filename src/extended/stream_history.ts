@@ -4,10 +4,9 @@
 import type { Clock, TimerHandle } from "../clock"
 import type { HistoryAnchor, HistoryOutcome } from "../line"
 import { historyCommand, subscribeCommand, subscribeWithHistory, type StreamPosition } from "../protocol"
-import { FeedPositions } from "./stream_positions"
-import { sinceOf } from "./history_since"
+import { SubscriptionPositions } from "./stream_positions"
 
-interface Feed extends FeedPositions<unknown> {
+interface Tracked extends SubscriptionPositions<unknown> {
   /** Its subscribe asked no history: the confirmation says "none". */
   askedNothing?: boolean
 }
@@ -19,7 +18,7 @@ interface Feed extends FeedPositions<unknown> {
 export const HISTORY_TIMEOUT = 10_000
 
 export class StreamHistory {
-  private readonly feeds = new Map<string, Feed>()
+  private readonly feeds = new Map<string, Tracked>()
   private readonly timers = new Map<string, TimerHandle>()
 
   constructor(
@@ -32,11 +31,11 @@ export class StreamHistory {
   subscribe(identifier: string, anchor: HistoryAnchor): string {
     let feed = this.feeds.get(identifier)
     // A new subscription (not one subscribed again after a drop) starts from its content's render time.
-    if (!feed || !anchor.again) this.feeds.set(identifier, (feed = new FeedPositions(sinceOf(anchor.renderedAt))))
+    if (!feed || !anchor.confirmedBefore) this.feeds.set(identifier, (feed = new SubscriptionPositions(anchor.since)))
     const request = feed.request()
     feed.askedNothing = !request
     if (!request) return subscribeCommand(identifier)
-    this.hold(identifier, feed)
+    this.awaitHistory(identifier, feed)
     return subscribeWithHistory(identifier, request)
   }
 
@@ -50,7 +49,7 @@ export class StreamHistory {
         outcome(identifier, "none")
         continue
       }
-      this.hold(identifier, feed)
+      this.awaitHistory(identifier, feed)
       commands.push(historyCommand(identifier, request))
     }
     return commands
@@ -78,7 +77,7 @@ export class StreamHistory {
   answered(identifier: string): unknown[] {
     this.clock.cancel(this.timers.get(identifier))
     this.timers.delete(identifier)
-    return this.feeds.get(identifier)?.release() ?? []
+    return this.feeds.get(identifier)?.historyAnswered() ?? []
   }
 
   forget(identifier: string): void {
@@ -93,8 +92,8 @@ export class StreamHistory {
     for (const feed of this.feeds.values()) feed.letGo()
   }
 
-  private hold(identifier: string, feed: Feed): void {
-    feed.hold()
+  private awaitHistory(identifier: string, feed: Tracked): void {
+    feed.awaitHistory()
     this.clock.cancel(this.timers.get(identifier))
     this.timers.set(
       identifier,

@@ -10,7 +10,7 @@ export interface Placed<Message> {
   position?: StreamPosition
 }
 
-export class FeedPositions<Message> {
+export class SubscriptionPositions<Message> {
   /** The last offset applied, per stream, with its epoch. */
   private readonly applied = new Map<string, { epoch: string; offset: number }>()
   /** Messages held while a history request is unanswered; null while not holding. */
@@ -30,8 +30,8 @@ export class FeedPositions<Message> {
     return this.since === undefined ? { streams } : { since: this.since, streams }
   }
 
-  /** From now until `release`, messages are held. */
-  hold(): void {
+  /** From now until the history's answer, messages are held. */
+  awaitHistory(): void {
     this.held ??= []
   }
 
@@ -45,7 +45,7 @@ export class FeedPositions<Message> {
   }
 
   /** The history was answered: the held messages, each stream's in offset order, each applied once. */
-  release(): Message[] {
+  historyAnswered(): Message[] {
     const held = this.held ?? []
     this.held = null
     return inOffsetOrder(held)

@@ -3,8 +3,7 @@
 // shared connection that fails hands over to a socket of the tab's own, and the registry hears a drop and
 // subscribes again on it, as after any reconnect. Listeners are bound to the current line itself: a frame
 // takes no extra hop through here.
-import type { HistoryAnchor, Line, LineEvents, LineState, StopReason } from "../line"
-import type { PageWake } from "../line"
+import type { HistoryAnchor, Line, LineEvents, LineState, PageWake, StopReason } from "../line"
 import { logError } from "../log"
 
 /** Makes the tab's first line; `replace` puts another in its place later. */

@@ -1,15 +1,15 @@
 // What the tabs and the shared worker say to each other over a MessagePort: one message type per thing the
 // Line interface carries (line.ts), plus joining, leaving and the liveness of each side.
-import type { HistoryAnchor, HistoryOutcome, LineState, StateChange } from "../line"
-import type { PageWake } from "../line"
-import type { SubscriptionFrame } from "../protocol"
 import type { LineSettings } from "../config"
+import type { HistoryAnchor, HistoryOutcome, LineChange, LineState, PageWake } from "../line"
+import type { SubscriptionFrame } from "../protocol"
+import type { RegistryTiming } from "../config"
 
 /** Bumped when these messages change: a worker name carries it, so tabs of two versions never share one. */
-export const SHARING_VERSION = 1
+export const SHARING_VERSION = 2
 
 /** The line's settings a tab hands the worker: the URL resolved (only a fixed URL is shared), no functions. */
-export type SharedSettings = Omit<LineSettings, "url" | "refreshCredentials"> & { url: string; debug: boolean; unsubscribeDelay: number }
+export type SharedSettings = Omit<LineSettings, "url" | "refreshCredentials"> & RegistryTiming & { url: string; debug: boolean }
 
 /** The shared line as a tab mirrors it. */
 export interface LineSnapshot {
@@ -32,7 +32,7 @@ export type TabMessage =
 
 export type WorkerMessage =
   | { type: "joined"; line: LineSnapshot; tabs: number }
-  | { type: "line"; line: LineSnapshot; reason?: StateChange["reason"] }
+  | { type: "line"; line: LineSnapshot; reason?: LineChange["reason"] }
   | { type: "welcome"; restoredIds: string[] }
   | { type: "frame"; frame: SubscriptionFrame }
   | { type: "lost"; willReconnect: boolean }

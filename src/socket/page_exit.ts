@@ -13,22 +13,53 @@
 // change that (measured: the decision is taken when the navigation starts, while the close handshake is
 // still running), so a Back there loads the page afresh.
 
-import type { Clock } from "../clock"
+import type { Clock, TimerHandle } from "../clock"
 
 /** How long after `beforeunload` a reconnect is held back (ms). */
 export const LEAVE_GRACE = 1_000
+/** A page still here this long after its `beforeunload` did not go (a navigation answered by a download or a 204). */
+export const STAYED_AFTER = 5_000
+
+/** What a line does as the page goes; each optional. */
+export interface PageExitListener {
+  /** The navigation away started (`beforeunload`). */
+  leaving?(): void
+  /** It did not go after all: still here STAYED_AFTER later, and no `pagehide`. */
+  stayed?(): void
+  /** `pagehide`: gone, or into the back/forward cache (`persisted`). */
+  exited?(persisted: boolean): void
+}
 
 export class PageExit {
   private leavingAt = -Infinity
+  private stayTimer: TimerHandle = null
 
-  /** Listens for the page's lifetime: the connection it serves lives as long as the page. */
+  /** Listens until `signal` aborts, else for the page's lifetime: the connection it serves lives as long as the page. */
   constructor(
-    onExit: () => void,
+    listener: PageExitListener,
     private readonly clock: Clock,
+    signal?: AbortSignal,
   ) {
-    window.addEventListener("beforeunload", () => (this.leavingAt = this.clock.now()))
-    window.addEventListener("pagehide", (event) => !event.persisted && onExit())
-    window.addEventListener("pageshow", () => (this.leavingAt = -Infinity))
+    addEventListener(
+      "beforeunload",
+      () => {
+        this.leavingAt = this.clock.now()
+        listener.leaving?.()
+        this.clock.cancel(this.stayTimer)
+        this.stayTimer = this.clock.after(STAYED_AFTER, () => listener.stayed?.())
+      },
+      { signal },
+    )
+    addEventListener(
+      "pagehide",
+      (event) => {
+        this.clock.cancel(this.stayTimer)
+        listener.exited?.(event.persisted)
+      },
+      { signal },
+    )
+    addEventListener("pageshow", () => (this.leavingAt = -Infinity), { signal })
+    signal?.addEventListener("abort", () => this.clock.cancel(this.stayTimer))
   }
 
   /** How long (ms) a reconnect must still wait: 0, unless the page said it is leaving within LEAVE_GRACE. */

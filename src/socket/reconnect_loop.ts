@@ -65,7 +65,7 @@ export class ReconnectLoop {
   private welcomedAt = 0
   private wokeAt = -Infinity
   private backoffDue = true
-  private opened = false
+  private socketWasOpened = false
   /** Ask the server over HTTP before the next socket: after every drop. */
   private askFirst = false
   /** When the first probe since the last welcome found the server down (null: none did): where the probe schedule stands. */
@@ -97,7 +97,7 @@ export class ReconnectLoop {
 
   /** The socket completed its handshake. */
   socketOpened(): void {
-    this.opened = true
+    this.socketWasOpened = true
   }
 
   welcomed(): void {
@@ -204,7 +204,7 @@ export class ReconnectLoop {
   }
 
   private connect(): void {
-    this.opened = false
+    this.socketWasOpened = false
     const first = this.retries < 0
     this.retries++
     let url: string
@@ -218,7 +218,7 @@ export class ReconnectLoop {
     // Left to itself a socket may hang in CONNECTING for minutes; it is never closed while connecting (the
     // line's socket waits for it to open), only given up on.
     this.timer = this.clock.after(this.settings.connectTimeout, () => {
-      if (this.state.name == "connecting" && !this.opened) this.ports.abandon()
+      if (this.state.name == "connecting" && !this.socketWasOpened) this.ports.abandon()
     })
     this.ports.connect(url)
   }

@@ -1,6 +1,5 @@
 // What a server's `disconnect` asks of the client: a pure function, so tests call it without a socket.
-import { DisconnectReason } from "../protocol"
-import { TOKEN_EXPIRED } from "../protocol"
+import { DisconnectReason, TOKEN_EXPIRED } from "../protocol"
 
 
 export interface RefusalContext {

@@ -1,34 +1,21 @@
 // The line as one WebSocket of this page at a time: the reconnect loop says when to open the next, the
 // monitor says when a silent one is dead. Only the current socket is heard: a replaced one may still be
 // closing (never while connecting: see guarded_websocket.ts), and what it reports no longer counts.
-import { Emitter } from "../events"
-import { debug, logError } from "../log"
 import { withTimeout, type Clock } from "../clock"
-import { guardedWebSocket } from "./guarded_websocket"
-import type { DropReason, HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StopReason } from "../line"
-import { ConnectionMonitor } from "./monitor"
-import type { PageWake } from "../line"
-import { PageExit } from "./page_exit"
-import {
-  EXTENDED_PROTOCOL,
-  PONG_COMMAND,
-  UNSUPPORTED_PROTOCOL,
-  parseFrame,
-  subprotocols,
-  subscribeCommand,
-  unsubscribeCommand,
-} from "../protocol"
-import { probeUrl, serverAnswers } from "./reachability"
-import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
-import { ReconnectLoop } from "./reconnect_loop"
-import { resolveCableUrl } from "./url"
-import { withSessionId } from "../extended/session"
-import { StreamHistory } from "../extended/stream_history"
 import type { LineSettings } from "../config"
+import { ExtendedProtocol } from "../extended/extended_protocol"
+import { EmittingLine, type DropReason, type HistoryAnchor, type Line, type LineState, type PageWake, type StopReason } from "../line"
+import { debug, logError } from "../log"
+import { EXTENDED_PROTOCOL, UNSUPPORTED_PROTOCOL, parseFrame, subprotocols, subscribeCommand, unsubscribeCommand, type SubscriptionFrame } from "../protocol"
+import { guardedWebSocket } from "./guarded_websocket"
+import { ConnectionMonitor } from "./monitor"
+import { PageExit } from "./page_exit"
+import { probeUrl, serverAnswers } from "./reachability"
+import { ReconnectLoop } from "./reconnect_loop"
+import { REFRESH_TIMEOUT, refusalVerdict } from "./refusal"
+import { resolveCableUrl } from "./url"
 
-
-export class SocketLine implements Line {
-  private readonly events = new Emitter<LineEvents>()
+export class SocketLine extends EmittingLine implements Line {
   private readonly loop: ReconnectLoop
   private readonly monitor: ConnectionMonitor
   /** The WebSocket class, made safe to close (guarded_websocket.ts) when the first socket opens. */
@@ -37,15 +24,16 @@ export class SocketLine implements Line {
   private pageExit: PageExit | undefined
   /** Expiring credentials: welcomed at least once; a refusal retried since the last welcome. */
   private refusal = { authorizedBefore: false, retried: false }
-  /** The session id of the last extended-protocol welcome: the next connection asks to restore it. */
-  private sid: string | null = null
+  /** What this connection holds (subscribed, or restored): an unsubscribe for anything else is not sent. */
+  private readonly held = new Set<string>()
+  /** AnyCable's extended protocol: the session and the histories, kept across connections, used while `extended`. */
+  private readonly ext: ExtendedProtocol
+  /** The current connection speaks the extended protocol (the server chose it). */
   extended = false
 
   get sessionId(): string | null {
-    return this.extended ? this.sid : null
+    return this.extended ? this.ext.sessionId : null
   }
-  /** Positions and held messages of every subscription; kept across connections, used while `extended`. */
-  private readonly history: StreamHistory
 
   constructor(
     private readonly settings: LineSettings,
@@ -53,7 +41,12 @@ export class SocketLine implements Line {
     /** Read when the first socket opens: a page that wraps WebSocket after turbo-cable starts is heard. */
     private readonly webSocketClass: () => typeof WebSocket,
   ) {
-    this.history = new StreamHistory(clock, (identifier) => this.historyAnswered(identifier, "rejected"))
+    super()
+    this.ext = new ExtendedProtocol(clock, {
+      frame: (frame) => this.events.emit("frame", frame),
+      history: (identifier, outcome) => this.events.emit("history", identifier, outcome),
+      send: (command) => this.send(command),
+    })
     this.monitor = new ConnectionMonitor((why) => this.drop(why), settings, clock)
     this.loop = new ReconnectLoop(
       {
@@ -81,15 +74,11 @@ export class SocketLine implements Line {
     return this.loop.rejoiningAfterWake
   }
 
-  on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
-    return this.events.on(name, listener)
-  }
-
   open(): void {
     if (this.loop.state.name != "idle") return
     this.monitor.start()
     // Never reconnect from a page that is unloading (see page_exit.ts).
-    if (typeof window != "undefined") this.pageExit ??= new PageExit(() => this.stop("page unloading"), this.clock)
+    if (typeof window != "undefined") this.pageExit ??= new PageExit({ exited: (persisted) => persisted || this.stop("page unloading") }, this.clock)
     // A socket of this tab's own: no other tab shares it.
     this.events.emit("tabs", 1)
     this.loop.begin()
@@ -103,12 +92,14 @@ export class SocketLine implements Line {
   }
 
   subscribe(identifier: string, anchor: HistoryAnchor): boolean {
-    return this.send(this.extended ? this.history.subscribe(identifier, anchor) : subscribeCommand(identifier))
+    const sent = this.send(this.extended ? this.ext.subscribe(identifier, anchor) : subscribeCommand(identifier))
+    if (sent) this.held.add(identifier)
+    return sent
   }
 
   unsubscribe(identifier: string): boolean {
-    this.history.forget(identifier)
-    return this.send(unsubscribeCommand(identifier))
+    this.ext.unsubscribed(identifier)
+    return this.held.delete(identifier) && this.send(unsubscribeCommand(identifier))
   }
 
   wake(why: PageWake): void {
@@ -123,7 +114,7 @@ export class SocketLine implements Line {
   stop(reason: StopReason): void {
     if (this.loop.state.name == "stopped") return
     debug("stopped:", reason)
-    this.sid = null
+    this.ext.forgetSession()
     this.letGo()
     this.monitor.stop()
     this.loop.stop(reason)
@@ -140,7 +131,7 @@ export class SocketLine implements Line {
     let socket: WebSocket
     try {
       this.WebSocket ??= guardedWebSocket(this.webSocketClass())
-      socket = new this.WebSocket(this.sid ? withSessionId(url, this.sid) : url, subprotocols(this.settings.extendedProtocol))
+      socket = new this.WebSocket(this.ext.url(url), subprotocols(this.settings.extendedProtocol))
     } catch (error) {
       // A port the browser blocks, a policy that forbids the URL: an attempt that failed at once.
       logError("the WebSocket could not be opened:", error)
@@ -148,6 +139,7 @@ export class SocketLine implements Line {
       return this.events.emit("lost", true)
     }
     this.socket = socket
+    this.held.clear()
     socket.addEventListener("open", () => {
       if (socket == this.socket) this.opened()
     })
@@ -174,79 +166,62 @@ export class SocketLine implements Line {
     this.monitor.watch(true)
   }
 
+  /** One frame of the current socket: the connection's own handled here, a subscription's handed on. */
   private receive(data: unknown): void {
     this.monitor.recordFrame()
     const frame = parseFrame(data)
     if ("error" in frame) return debug("frame ignored:", frame.error, data)
-
     switch (frame.type) {
       case "ping":
-        // anycable-go may be told to drop clients that send nothing back (`pong_timeout`).
-        if (this.extended) this.send(PONG_COMMAND)
+        if (this.extended) this.ext.pinged()
         return
-      case "welcome":
+      case "welcome": {
         debug("welcome", frame.restoredIds ? "(session restored)" : "")
         this.refusal = { authorizedBefore: true, retried: false }
-        if (this.extended) this.sid = frame.sid ?? null
+        const welcome = this.extended ? this.ext.welcomed(frame) : { restoredIds: [] }
+        welcome.restoredIds.forEach((identifier) => this.held.add(identifier))
         this.loop.welcomed()
-        if (!this.extended || !frame.restoredIds) return this.events.emit("welcome", { restoredIds: [] })
-        // The registry first unsubscribes what the page no longer wants; the rest is asked what it missed.
-        this.events.emit("welcome", { restoredIds: frame.restoredIds })
-        const none: string[] = []
-        for (const command of this.history.restore(frame.restoredIds, (identifier) => none.push(identifier))) this.send(command)
-        return none.forEach((identifier) => this.historyAnswered(identifier, "none"))
+        // The registry first lets go of what the page no longer wants; the rest is asked what it missed.
+        this.events.emit("welcome", welcome)
+        if (this.extended) this.ext.restored(welcome)
+        return
+      }
       case "disconnect":
         // The server ended the session: a restore would only be refused.
-        this.sid = null
-        debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
-        const verdict = refusalVerdict(frame, {
-          urlIsFunction: typeof this.settings.url == "function",
-          authorizedBefore: this.refusal.authorizedBefore,
-          retriedRefusal: this.refusal.retried,
-        })
-        if (verdict == "stop") return this.stop(frame.reason)
-        // Credentials that worked before may only have expired: one more try, the URL read again after the app's hook.
-        if (verdict == "retry-fresh") {
-          this.refusal = { authorizedBefore: true, retried: true }
-          this.loop.refreshBeforeNextAttempt()
-        }
-        return this.drop(frame.reason || "remote")
-    }
-    if (!this.extended) {
-      // Only the extended protocol has history and presence frames.
-      if (frame.type != "history" && frame.type != "presence") this.events.emit("frame", frame)
-      return
-    }
-    switch (frame.type) {
-      case "message":
-        for (const message of this.history.receive(frame.identifier, frame.message, frame.position)) {
-          this.events.emit("frame", { type: "message", identifier: frame.identifier, message })
-        }
-        return
-      case "history":
-        return this.historyAnswered(frame.identifier, frame.confirmed ? "confirmed" : "rejected")
+        this.ext.forgetSession()
+        return this.disconnected(frame)
       case "reject":
-        this.history.answered(frame.identifier)
-        return this.events.emit("frame", frame)
-      case "confirm":
-        this.events.emit("frame", frame)
-        if (this.history.confirmed(frame.identifier, this.clock.now())) this.events.emit("history", frame.identifier, "none")
-        return
-      case "presence":
-        return this.events.emit("frame", frame)
+        this.held.delete(frame.identifier)
     }
+    this.subscriptionFrame(frame)
   }
 
-  /** The held messages go on, each once and in order, then the outcome. */
-  private historyAnswered(identifier: string, outcome: HistoryOutcome): void {
-    debug("history", outcome, identifier)
-    for (const message of this.history.answered(identifier)) this.events.emit("frame", { type: "message", identifier, message })
-    this.events.emit("history", identifier, outcome)
+  /** A subscription's frame: through the extended protocol when the connection speaks it (history, positions). */
+  private subscriptionFrame(frame: SubscriptionFrame): void {
+    if (this.extended) this.ext.receive(frame)
+    // Only the extended protocol has history and presence frames.
+    else if (frame.type != "history" && frame.type != "presence") this.events.emit("frame", frame)
+  }
+
+  private disconnected(frame: { reason: string; reconnect: boolean }): void {
+    debug("server disconnect:", frame.reason, "reconnect:", frame.reconnect)
+    const verdict = refusalVerdict(frame, {
+      urlIsFunction: typeof this.settings.url == "function",
+      authorizedBefore: this.refusal.authorizedBefore,
+      retriedRefusal: this.refusal.retried,
+    })
+    if (verdict == "stop") return this.stop(frame.reason)
+    // Credentials that worked before may only have expired: one more try, the URL read again after the app's hook.
+    if (verdict == "retry-fresh") {
+      this.refusal = { authorizedBefore: true, retried: true }
+      this.loop.refreshBeforeNextAttempt()
+    }
+    this.drop(frame.reason || "remote")
   }
 
   private closed(why: DropReason): void {
     this.socket = null
-    this.history.lost()
+    this.ext.lost()
     this.monitor.watch(false)
     debug("socket closed:", why)
     this.loop.closed(why)

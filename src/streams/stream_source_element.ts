@@ -1,5 +1,5 @@
 // <turbo-cable-stream-source>: the markup turbo-rails' turbo_stream_from renders. Thin: the cable does the work.
-import type { FeedSource } from "../subscriptions/registry"
+import type { FeedSource } from "../subscriptions/feed"
 import { SourceEvent, dispatchSourceEvent } from "./events"
 import { ELEMENT_NAME, isIdentifierAttribute, subscriptionIdentifier, subscriptionParams } from "./params"
 

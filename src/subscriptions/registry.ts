@@ -1,98 +1,35 @@
-// Every subscription race is settled here: many sources share one server subscription (a feed) per
-// identifier, each message reaches the page once, and the wire sees a subscribe or unsubscribe only when
-// the set really changes.
+// Every subscription race is settled here, in a tab (its sources: stream elements, app channels) and in the
+// shared worker (its sources: the tabs) alike: many sources share one server subscription (a feed, feed.ts) per
+// identifier, each message reaches each source once, and the wire sees a subscribe or unsubscribe only when the
+// set really changes.
+import { Alarm, type Clock } from "../clock"
+import type { RegistryTiming } from "../config"
 import type { Emitter } from "../events"
+import type { Line, Welcome } from "../line"
 import { debug, guard } from "../log"
-import type { Clock, TimerHandle } from "../clock"
-import type { HistoryAnchor, Line, Welcome } from "../line"
-import { extendedCommand, messageCommand, type ExtendedCommand, type PresenceEvent, type SubscriptionFrame } from "../protocol"
-
-/** What a feed tells the elements and app channels that use it. */
-export interface FeedSource {
-  /** `reconnected`: it had been confirmed before the line dropped, so messages may have been missed. */
-  subscriptionConfirmed(reconnected: boolean): void
-  /** `willReconnect`: false once the line has stopped for good. */
-  subscriptionLost(willReconnect: boolean): void
-  subscriptionRejected(): void
-  /**
-   * A source with a receiver of its own (an app channel's subscription) gets each message itself, whatever
-   * JSON it is. Sources without one (stream elements) share one delivery to the page.
-   */
-  receive?(message: unknown): void
-  /** Presence on the feed's stream (AnyCable's extended protocol). */
-  presenceChanged?(event: PresenceEvent): void
-}
+import { extendedCommand, messageCommand, type ExtendedCommand, type SubscriptionFrame } from "../protocol"
+import { Feed, type FeedContent, type FeedSource } from "./feed"
 
 /** What the registry tells the rest of the page's cable. */
 export interface RegistryEvents {
   /**
-   * A feed that feeds the page (has a source without a receiver of its own) was confirmed;
-   * `confirmedBefore` when it had been confirmed before a drop (messages may have been missed),
-   * `renderedAt` when the content its first source belongs to was rendered.
+   * A feed that feeds the page (has a source without a receiver of its own) was confirmed: `confirmedBefore`
+   * when it had been confirmed before a drop, `missed` when it was held already and delivered messages the page's
+   * content may lack (both: the page catches up), `renderedAt` when its content was rendered.
    */
-  confirmed(identifier: string, confirmedBefore: boolean, renderedAt: number): void
+  confirmed(identifier: string, confirmedBefore: boolean, renderedAt: number, missed: boolean): void
   /** No feed with sources is waiting for the server any more. */
   answered(): void
 }
 
-export interface RegistryTiming {
-  confirmTimeout: number
-  maxSubscribeRetries: number
-  unsubscribeDelay: number
-}
-
-type Phase =
-  | "idle" // not on the wire (no connection yet, it dropped, or a subscribe waits behind an unsubscribe)
-  | "pending" // subscribe sent, no answer yet
-  | "confirmed"
-  | "rejected"
-
 const CALLBACK_FAILED = "a subscription callback failed"
-
-/** Messages kept for a feed between its last source leaving and a new one arriving. */
-const MAX_KEPT_MESSAGES = 1_000
-
-/** One server subscription and the sources that share it. */
-class Feed {
-  readonly sources = new Set<FeedSource>()
-  phase: Phase = "idle"
-  sentAt = 0
-  retries = 0
-  confirmedBefore = false
-  /** Its last source left: it lingers until then for a source to come back before it is unsubscribed. */
-  lingerUntil: number | null = null
-  /** It stopped lingering while its subscribe was in flight: unsubscribe once it is confirmed. */
-  retireOnConfirm = false
-  /** Messages that arrived while it had no source, for the next one. */
-  kept: unknown[] = []
-
-  constructor(
-    readonly identifier: string,
-    readonly renderedAt: number,
-    /** When the server rendered its content (AnyCable history is asked from then); -Infinity when made here. */
-    readonly serverRenderedAt: number,
-  ) {}
-
-  get lingering(): boolean {
-    return this.lingerUntil !== null
-  }
-
-  get feedsPage(): boolean {
-    for (const source of this.sources) if (!source.receive) return true
-    return false
-  }
-}
-
-function anchorOf(feed: Feed): HistoryAnchor {
-  return { renderedAt: feed.serverRenderedAt, again: feed.confirmedBefore }
-}
 
 export class Registry {
   private readonly feeds = new Map<string, Feed>()
   /** When an unsubscribe went out, per identifier: a subscribe right behind it could overtake it on a threaded server. */
   private readonly unsubscribedAt = new Map<string, number>()
-  private timer: TimerHandle = null
-  private timerAt = Infinity
+  /** Lingering feeds to unsubscribe, subscribes to send or send again: `due` runs at the earliest. */
+  private readonly alarm: Alarm
 
   constructor(
     private readonly line: Pick<Line, "open" | "send" | "subscribe" | "unsubscribe" | "extended">,
@@ -101,37 +38,66 @@ export class Registry {
     private readonly events: Pick<Emitter<RegistryEvents>, "emit">,
     private readonly timing: RegistryTiming,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.alarm = new Alarm(clock, () => this.due())
+  }
 
   /** Live server subscriptions this page holds or is asking for. */
   get size(): number {
     return this.feeds.size
   }
-
   /** True when no feed with sources is waiting for the server. */
   get answered(): boolean {
     for (const feed of this.feeds.values()) if (!feed.lingering && (feed.phase == "pending" || feed.phase == "idle")) return false
     return true
   }
 
-  /**
-   * `renderedAt`: when the content the source belongs to was rendered (for catch-up of stale pages);
-   * `serverRenderedAt`: the same when the server rendered it, else -Infinity (an app channel, a source made by script).
-   */
-  attach(identifier: string, source: FeedSource, renderedAt: number = this.clock.now(), serverRenderedAt = -Infinity): void {
+  /** True when the connection holds `identifier` confirmed (a source joining it is answered at once). */
+  holds(identifier: string): boolean {
+    return this.feeds.get(identifier)?.phase == "confirmed"
+  }
+
+  /** `source` joins the feed of `identifier`; `content`: what it says of the content it feeds (feed.ts). */
+  attach(identifier: string, source: FeedSource, content: FeedContent = {}): void {
     let feed = this.feeds.get(identifier)
     if (!feed) {
-      feed = new Feed(identifier, renderedAt, serverRenderedAt)
+      feed = new Feed(identifier, { renderedAt: this.clock.now(), ...content })
       this.feeds.set(identifier, feed)
       this.line.open()
       this.subscribe(feed)
+    } else if (feed.sources.has(source)) {
+      // Asked again (a tab's retry, its subscribe after a welcome): answered as it stands.
+      if (feed.phase == "confirmed") guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false, false))
+      return
     }
     feed.sources.add(source)
     feed.lingerUntil = null
     feed.retireOnConfirm = false
-    if (feed.phase == "confirmed") guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false))
     if (feed.phase == "rejected") guard(CALLBACK_FAILED, () => source.subscriptionRejected())
-    this.deliverKept(feed)
+    if (content.requestedAt === undefined) {
+      if (feed.phase == "confirmed") guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false, false))
+      return this.deliverKept(feed)
+    }
+    feed.kept = []
+    if (feed.phase == "confirmed") this.join(feed, source, content)
+  }
+
+  /**
+   * A source joins a feed the connection holds: what the feed delivered since the source's content was requested
+   * may be missing from it. AnyCable's extended protocol hands it those messages (their positions make them
+   * exact); on Action Cable the source is told, and its page catches up.
+   */
+  private join(feed: Feed, source: FeedSource, { requestedAt, renderedAt = this.clock.now() }: FeedContent): void {
+    const missed = feed.missedSince(requestedAt!)
+    const told = !!missed?.length && !this.line.extended
+    guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(false, told))
+    // Content older than what the feed remembers (a snapshot from Turbo's cache): the page's own policy decides.
+    if ((told || !missed) && !source.receive) this.events.emit("confirmed", feed.identifier, false, renderedAt, told)
+    if (told || !missed) return
+    for (const message of missed) {
+      if (source.receive) guard(CALLBACK_FAILED, () => source.receive!(message))
+      else this.toPage(message)
+    }
   }
 
   detach(identifier: string, source: FeedSource): void {
@@ -140,7 +106,7 @@ export class Registry {
     // Navigation, cache restores and morphs remove and re-add sources within a task or a frame:
     // linger before telling the server, so that churn never reaches the wire.
     feed.lingerUntil = this.clock.now() + this.timing.unsubscribeDelay
-    this.wakeAt(feed.lingerUntil)
+    this.alarm.at(feed.lingerUntil)
   }
 
   /** Sends a channel action on a confirmed feed; false when it was not sent (the server would drop it). */
@@ -174,7 +140,7 @@ export class Registry {
     const held = new Set(restoredIds)
     const restored: Feed[] = []
     for (const feed of this.feeds.values()) {
-      if (feed.lingering) this.forget(feed)
+      if (feed.lingering) this.letGo(feed)
       else if (feed.phase == "rejected") continue
       else if (held.delete(feed.identifier)) restored.push(feed)
       else this.subscribe(feed)
@@ -184,7 +150,7 @@ export class Registry {
     }
     for (const feed of restored) {
       feed.phase = "pending"
-      this.confirm(feed)
+      this.confirm(feed, false)
     }
   }
 
@@ -193,10 +159,11 @@ export class Registry {
     this.unsubscribedAt.clear()
     for (const feed of this.feeds.values()) {
       if (feed.lingering) {
-        this.forget(feed)
+        this.letGo(feed)
       } else if (feed.phase != "rejected") {
         const wasConfirmed = feed.phase == "confirmed"
         feed.phase = "idle"
+        feed.lost()
         if (wasConfirmed) feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionLost(willReconnect)))
       }
     }
@@ -210,7 +177,7 @@ export class Registry {
       case "message":
         return this.deliver(feed, frame.message)
       case "confirm":
-        return this.confirm(feed)
+        return this.confirm(feed, frame.missed ?? false)
       case "reject":
         return this.reject(feed)
       case "presence":
@@ -219,12 +186,12 @@ export class Registry {
   }
 
   private deliver(feed: Feed, message: unknown): void {
-    if (feed.sources.size == 0) {
-      // The last source left moments ago; the next one (same page after a morph, or the next page) gets it.
-      if (feed.kept.length < MAX_KEPT_MESSAGES) feed.kept.push(message)
-      else debug("message dropped: no source and too many kept:", feed.identifier)
-      return
-    }
+    feed.delivered(message, this.clock.now(), feed.sources.size == 0)
+    // With no source, the last one left moments ago; the next one (same page after a morph, or the next page) gets it.
+    this.fanOut(feed, message)
+  }
+
+  private fanOut(feed: Feed, message: unknown): void {
     let toPage = false
     // Over a copy: a source a callback adds now (an app channel subscribing from `received`) hears the next
     // message, as with @rails/actioncable; one a callback removes hears no more.
@@ -236,23 +203,27 @@ export class Registry {
     if (toPage) this.toPage(message)
   }
 
-  private confirm(feed: Feed): void {
+  /** `missed`: the shared worker's word that the feed it joined delivered messages this page may lack. */
+  private confirm(feed: Feed, missed: boolean): void {
+    // A confirmation for a rejected feed (a retry that crossed the rejection): nobody here wants what it holds.
+    if (feed.phase == "rejected") this.line.unsubscribe(feed.identifier)
     if (feed.phase != "pending") return debug("confirmation ignored:", feed.identifier)
     feed.phase = "confirmed"
+    feed.confirmedAt(this.clock.now())
     const confirmedBefore = feed.confirmedBefore
     feed.confirmedBefore = true
     // It stopped lingering while the subscribe was in flight: unsubscribe now, after the server has it, never before.
     if (feed.retireOnConfirm) return this.retire(feed)
     debug(confirmedBefore ? "subscription confirmed again:" : "subscription confirmed:", feed.identifier)
-    feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(confirmedBefore)))
-    if (feed.feedsPage) this.events.emit("confirmed", feed.identifier, confirmedBefore, feed.renderedAt)
+    feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionConfirmed(confirmedBefore, missed)))
+    if (feed.feedsPage) this.events.emit("confirmed", feed.identifier, confirmedBefore, feed.content.renderedAt!, missed)
     if (this.answered) this.events.emit("answered")
   }
 
   private reject(feed: Feed): void {
     debug("subscription rejected:", feed.identifier)
     feed.phase = "rejected"
-    if (feed.lingering) return this.forget(feed)
+    if (feed.lingering) return this.letGo(feed)
     feed.sources.forEach((source) => guard(CALLBACK_FAILED, () => source.subscriptionRejected()))
     if (this.answered) this.events.emit("answered")
   }
@@ -262,13 +233,13 @@ export class Registry {
     if (unsubscribedAt !== undefined && this.clock.now() - unsubscribedAt < this.timing.unsubscribeDelay) {
       // Rails runs commands on a thread pool: a subscribe right behind an unsubscribe may overtake it.
       feed.phase = "idle"
-      return this.wakeAt(unsubscribedAt + this.timing.unsubscribeDelay)
+      return this.alarm.at(unsubscribedAt + this.timing.unsubscribeDelay)
     }
     feed.sentAt = this.clock.now()
-    if (this.line.subscribe(feed.identifier, anchorOf(feed))) {
+    if (this.line.subscribe(feed.identifier, feed.anchor)) {
       feed.phase = "pending"
       feed.retries = 0
-      this.wakeAt(feed.sentAt + this.timing.confirmTimeout)
+      this.alarm.at(feed.sentAt + this.timing.confirmTimeout)
     } else {
       feed.phase = "idle" // subscribed after the next welcome
     }
@@ -281,32 +252,20 @@ export class Registry {
     for (const feed of [...this.feeds.values()]) {
       if (feed.lingering) {
         if (feed.lingerUntil! <= now) this.retire(feed)
-        else this.wakeAt(feed.lingerUntil!)
+        else this.alarm.at(feed.lingerUntil!)
       } else if (feed.phase == "idle") {
         if (this.unsubscribedAt.has(feed.identifier)) this.subscribe(feed)
       } else if (feed.phase == "pending" && feed.retries < maxSubscribeRetries) {
         if (now - feed.sentAt < confirmTimeout) {
-          this.wakeAt(feed.sentAt + confirmTimeout)
+          this.alarm.at(feed.sentAt + confirmTimeout)
           continue
         }
         feed.retries++
         debug(`no confirmation, subscribing again (${feed.retries}):`, feed.identifier)
         feed.sentAt = now
-        if (this.line.subscribe(feed.identifier, anchorOf(feed))) this.wakeAt(now + confirmTimeout)
+        if (this.line.subscribe(feed.identifier, feed.anchor)) this.alarm.at(now + confirmTimeout)
       }
     }
-  }
-
-  /** Makes sure `due` runs at `at` or earlier. */
-  private wakeAt(at: number): void {
-    if (at >= this.timerAt) return
-    this.clock.cancel(this.timer)
-    this.timerAt = at
-    this.timer = this.clock.after(Math.max(0, at - this.clock.now()), () => {
-      this.timer = null
-      this.timerAt = Infinity
-      this.due()
-    })
   }
 
   private retire(feed: Feed): void {
@@ -314,13 +273,16 @@ export class Registry {
       feed.retireOnConfirm = true
       return
     }
-    if (feed.phase == "confirmed" && this.line.unsubscribe(feed.identifier)) {
-      this.unsubscribedAt.set(feed.identifier, this.clock.now())
-    }
-    this.forget(feed)
+    this.letGo(feed)
   }
 
-  private forget(feed: Feed): void {
+  /**
+   * The feed ends: unless rejected (then nobody holds it), the line hears that it is not wanted, whatever the
+   * phase. A socket sends the unsubscribe only for what its connection holds; a tab's shared line tells the worker,
+   * which holds it for this tab across the worker's own drops.
+   */
+  private letGo(feed: Feed): void {
+    if (feed.phase != "rejected" && this.line.unsubscribe(feed.identifier)) this.unsubscribedAt.set(feed.identifier, this.clock.now())
     if (feed.kept.length) debug(`${feed.kept.length} kept message(s) dropped: no source came back`)
     this.feeds.delete(feed.identifier)
   }
@@ -329,6 +291,6 @@ export class Registry {
     if (!feed.kept.length) return
     const kept = feed.kept
     feed.kept = []
-    for (const message of kept) this.deliver(feed, message)
+    for (const message of kept) this.fanOut(feed, message)
   }
 }

@@ -63,6 +63,7 @@ test("two subscriptions with one identifier: one server subscription, each mixin
 
 test("unsubscribe() puts one unsubscribe on the wire", async ({ page, server }) => {
   const wire = recordWire(page)
+  await page.clock.install()
   await page.reload()
   const room = newRoom()
   await subscribeTo(page, room)
@@ -73,18 +74,19 @@ test("unsubscribe() puts one unsubscribe on the wire", async ({ page, server }) 
     subscription.unsubscribe()
   })
   await eventually(() => server.subscriptions(`echo:${room}`), 0)
-  // No second unsubscribe is the point: a window past the unsubscribe delay, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the unsubscribe delay again, at once: a second unsubscribe due by then is on the wire when the run ends.
+  await page.clock.runFor(1_000)
   expect(commandsSent(wire, "unsubscribe")).toEqual([{ command: "unsubscribe", identifier: echoIdentifier(room) }])
 })
 
 test("a rejected app channel is told once and never retried", async ({ page }) => {
   const wire = recordWire(page)
+  await page.clock.install()
   await page.reload()
   await subscribeTo(page, "forbidden")
   await expect.poll(() => callKinds(page)).toEqual(["rejected"])
-  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
-  await page.waitForTimeout(5_000)
+  // Past the confirm timeout (2 s), when an unanswered subscribe is sent again: a retry goes out within the run.
+  await page.clock.runFor(2_000)
   expect(commandsSent(wire, "subscribe")).toHaveLength(1)
   expect(await callKinds(page)).toEqual(["rejected"])
 })

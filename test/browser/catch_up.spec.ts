@@ -2,9 +2,10 @@
 // without a reload, keeping what the user typed.
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Page } from "@playwright/test"
+import { requestsReported } from "../support/fences"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
 import { appendSource } from "../support/sources"
-import { expect, loadWithSlowScript, PLAIN_SERVER, test } from "./fixtures"
+import { additions, countAdditions, expect, loadWithSlowScript, PLAIN_SERVER, test } from "./fixtures"
 
 // The refetch-and-morph catch-up, as on Rails: a plain Action Cable server (the history catch-up of AnyCable's
 // extended protocol is in extended_protocol.spec.ts).
@@ -167,6 +168,7 @@ test("messages that arrive during the refetch are applied after the morph, once 
   await server.post("/items", { list, text: "one" })
   await openLive(page, server.app, list)
   const { refetching, release } = await holdRefetch(page, list)
+  await countAdditions(page)
   await server.post("/kill")
   await refetching
   // Written after the refetch left but before the server renders it: in the page AND on the socket.
@@ -178,6 +180,9 @@ test("messages that arrive during the refetch are applied after the morph, once 
   // A later write on the same socket: once it shows, any copy of an earlier one would have shown before it.
   await server.post("/items", { list, text: "four" })
   await expect(page.locator("#items li")).toHaveText(["one", "two", "three", "four"])
+  // Items carry ids, and Turbo drops an id's older copy: a live message applied twice shows only in the count.
+  // ("two" comes with the morph and again on the socket, the second copy taking the place of the first.)
+  expect(await additions(page)).toMatchObject({ three: 1, four: 1 })
 })
 
 test("a form's stream response during the refetch is applied after the morph, not undone by it", async ({ page, server }) => {
@@ -224,6 +229,7 @@ test("a failed refetch is retried with backoff", async ({ page, server }) => {
 
 test("one refetch serves every stream on the page", async ({ page, server }) => {
   const list = newList()
+  await page.clock.install()
   await openLive(page, server.app, list)
   const refetches = countRefetches(page)
   for (const extra of ["a", "b", "c"]) {
@@ -232,8 +238,9 @@ test("one refetch serves every stream on the page", async ({ page, server }) => 
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(4)
   await server.post("/kill")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up", { timeout: 10_000 })
-  // No second refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the catch-up's spread (up to 500 ms) at once: a second refetch starts within the run.
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(1)
 })
 
@@ -241,10 +248,10 @@ test("a normal fast page load costs no second request", async ({ page, server })
   const list = newList()
   const refetches = countRefetches(page)
   await openLive(page, server.app, list)
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(2_000)
-  expect(refetches.count).toBe(0)
+  // A page decides on its first confirmation whether it catches up, and one that does says catching-up from then on.
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+  await requestsReported(page, "/test/pages/blank.html")
+  expect(refetches.count).toBe(0)
 })
 
 test("a page whose first connect was slow catches up on its first confirmation", async ({ page, server }) => {
@@ -257,13 +264,15 @@ test("a page whose first connect was slow catches up on its first confirmation",
 
 test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the app can cancel one", async ({ page, server }) => {
   const list = newList()
+  await page.clock.install()
   await openLive(page, server.app, list)
   const refetches = countRefetches(page)
   await page.evaluate(() => document.head.insertAdjacentHTML("beforeend", `<meta name="turbo-cable-catch-up" content="none">`))
   await server.post("/kill")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1, { timeout: 10_000 })
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the catch-up's spread (up to 500 ms) at once: a refetch starts within the run.
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(0)
 
   await page.evaluate(() => {
@@ -275,8 +284,8 @@ test("pages opt out with <meta name=turbo-cable-catch-up content=none>, and the 
   })
   await server.post("/kill")
   await expect.poll(() => page.evaluate(() => (window as any).canceled)).toBe("reconnect")
-  // No refetch is the point: a window for one to start, as nothing can be awaited.
-  await page.waitForTimeout(500)
+  await page.clock.runFor(1_000)
+  await requestsReported(page, "/test/pages/blank.html")
   expect(refetches.count).toBe(0)
 })
 

@@ -2,7 +2,8 @@
 // credentials, a herd of pages after a restart, and big pages. Against the project's Node server.
 import { chromium, type Page } from "@playwright/test"
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from "../support/chromium"
-import { addSource, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+import { requestsReported } from "../support/fences"
+import { addSource, expect, PLAIN_SERVER, recordStates, recordWire, states, test } from "./fixtures"
 
 // The refetch catch-up under load, as on Rails: a plain Action Cable server (on AnyCable's extended protocol a
 // page catches up from the history with no refetch: extended_protocol.spec.ts).
@@ -43,16 +44,6 @@ async function flagLastWrite(page: Page, marker: string): Promise<void> {
       }
     } as typeof WebSocket
   }, marker)
-}
-
-/** The states the page published, in order. */
-async function recordStates(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as any
-    w.__states = []
-    document.addEventListener("turbo-cable:state", (event) => w.__states.push((event as CustomEvent).detail.state))
-    document.addEventListener("turbo-cable:catch-up-failed", (event) => (w.__failed = (event as CustomEvent).detail))
-  })
 }
 
 test.describe("a refetch answered by a server shedding load", () => {
@@ -104,6 +95,7 @@ test.describe("a refetch answered by a server shedding load", () => {
 
   test("answered 404, the page gives up with turbo-cable:catch-up-failed and says it is connected, not caught up", async ({ page, server }) => {
     const list = newList()
+    await page.clock.install()
     await openLive(page, server.app, list)
     await recordStates(page)
     const refetches = refetchTimes(page)
@@ -111,9 +103,10 @@ test.describe("a refetch answered by a server shedding load", () => {
     await server.post("/kill")
     await expect.poll(() => page.evaluate(() => (window as any).__failed?.error), { timeout: 10_000 }).toBe("the page answered 404")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
-    expect(await page.evaluate(() => (window as any).__states)).toContain("catching-up")
-    // No retry of the refetch is the point: a window past the backoff's first step, as nothing can be awaited.
-    await page.waitForTimeout(1_000)
+    expect(await states(page)).toContain("catching-up")
+    // Past the backoff's first steps and the catch-up's spread, at once: a refetch again starts within the run.
+    await page.clock.runFor(2_000)
+    await requestsReported(page, "/test/pages/blank.html")
     expect(refetches).toHaveLength(1)
     // Live again: the next broadcast shows.
     await server.post("/items", { list, text: "after the failure" })
@@ -128,8 +121,9 @@ test.describe("pages of unknown age", () => {
     const refetches = refetchTimes(page)
     await page.goto(`${server.app}/test/cached/${list}`)
     await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
-    // No refetch is the point: a window for one to start, as nothing can be awaited.
-    await page.waitForTimeout(2_000)
+    // A page decides on its first confirmation whether it catches up, and one that does says catching-up from then on.
+    await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
+    await requestsReported(page, "/test/pages/blank.html")
     expect(refetches).toHaveLength(0)
 
     await page.goto(`${server.app}/test/pages/blank.html`)
@@ -227,14 +221,18 @@ test.describe("expiring credentials", () => {
 
   test("a refusal of the fresh try stops the cable: two refusals, no loop", async ({ page, server }) => {
     const wire = recordWire(page)
+    await page.clock.install()
     await openWithToken(page, server, "function", false)
+    await recordStates(page)
     await addSource(page, server, newList())
     await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
     await server.post("/tokens/expire")
     await server.post("/kill")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
-    // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
-    await page.waitForTimeout(3_000)
+    const stoppedAfter = (await states(page)).length
+    // Past the first backoff steps at once: a new attempt would say reconnecting within the run.
+    await page.clock.runFor(3_000)
+    expect((await states(page)).slice(stoppedAfter)).toEqual([])
     expect(wire.sockets).toHaveLength(3)
     expect(await page.evaluate(() => (window as any).refreshes)).toBe(1)
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
@@ -242,14 +240,18 @@ test.describe("expiring credentials", () => {
 
   test("a fixed URL that is refused stops after one attempt, as before", async ({ page, server }) => {
     const wire = recordWire(page)
+    await page.clock.install()
     await openWithToken(page, server, "fixed", true)
+    await recordStates(page)
     await addSource(page, server, newList())
     await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
     await server.post("/tokens/expire")
     await server.post("/kill")
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped", { timeout: 10_000 })
-    // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
-    await page.waitForTimeout(3_000)
+    const stoppedAfter = (await states(page)).length
+    // Past the first backoff steps at once: a new attempt would say reconnecting within the run.
+    await page.clock.runFor(3_000)
+    expect((await states(page)).slice(stoppedAfter)).toEqual([])
     expect(wire.sockets).toHaveLength(2)
     expect(await page.evaluate(() => (window as any).refreshes)).toBe(0)
   })

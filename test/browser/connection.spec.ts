@@ -1,6 +1,6 @@
 // The socket's life as the page sees it: refused, told to stop, dropped.
 import { startNodeServer, type NodeServer } from "../support/node_server"
-import { addSource, commandsSent, expect, PLAIN_SERVER, recordWire, test } from "./fixtures"
+import { addSource, commandsSent, expect, PLAIN_SERVER, recordStates, recordWire, states, test } from "./fixtures"
 
 // As on Rails: a plain Action Cable server, which the client falls back to (session restore is in
 // extended_protocol.spec.ts).
@@ -15,7 +15,9 @@ test.describe("against a server that requires a session cookie", () => {
 
   test("an unauthorized connection makes one attempt and stops, and says so", async ({ page }) => {
     const wire = recordWire(page)
+    await page.clock.install()
     await page.goto(`${guarded.app}/test/pages/blank.html`)
+    await recordStates(page)
     const stopped = page.evaluate(
       () =>
         new Promise<{ state: string; reason: string }>((done) =>
@@ -24,8 +26,9 @@ test.describe("against a server that requires a session cookie", () => {
     )
     await addSource(page, guarded, "private")
     expect(await stopped).toEqual({ state: "stopped", previous: "connecting", reason: "unauthorized" } as any)
-    // No second attempt is the point: a window past the first backoff steps, as nothing can be awaited.
-    await page.waitForTimeout(4_000)
+    // Past the first backoff steps at once: a second attempt would say reconnecting within the run.
+    await page.clock.runFor(4_000)
+    expect(await states(page)).toEqual(["connecting", "stopped"])
     expect(wire.sockets).toHaveLength(1)
     await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
     await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
@@ -41,14 +44,17 @@ test.describe("against a server that requires a session cookie", () => {
 
 test("a server disconnect with reconnect: false stops the cable for good", async ({ page, server }) => {
   const wire = recordWire(page)
+  await page.clock.install()
   await page.goto(`${server.app}/test/pages/blank.html`)
+  await recordStates(page)
   await addSource(page, server, "told-to-stop")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   await server.post("/disconnect", { reason: "remote", reconnect: false })
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
-  // No new socket is the point: a window past the first backoff steps, as nothing can be awaited.
-  await page.waitForTimeout(3_000)
+  // Past the first backoff steps at once: a new attempt would say reconnecting within the run.
+  await page.clock.runFor(3_000)
+  expect(await states(page)).toEqual(["connecting", "connected", "stopped"])
   expect(wire.sockets).toHaveLength(1)
 })
 

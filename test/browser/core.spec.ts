@@ -1,6 +1,6 @@
 // The core, as a user and the wire see it: one socket, shared subscriptions, messages applied once and in order.
 import { appendSource } from "../support/sources"
-import { addSource, appendStream, commandsSent, eventually, expect, recordWire, test } from "./fixtures"
+import { addSource, appendStream, commandsSent, eventually, expect, recordStates, recordWire, states, test } from "./fixtures"
 
 test.beforeEach(async ({ page, server }) => {
   await page.goto(`${server.app}/test/pages/blank.html`)
@@ -29,6 +29,8 @@ test("the identifier is turbo-rails' params in its key order, data-* snake-cased
 })
 
 test("two sources for one stream apply each broadcast once; removing one keeps the other live", async ({ page, server }) => {
+  await page.clock.install()
+  await page.reload()
   const first = await addSource(page, server, "twice")
   await addSource(page, server, "twice")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2)
@@ -36,8 +38,8 @@ test("two sources for one stream apply each broadcast once; removing one keeps t
   await expect(page.locator("#items li")).toHaveCount(1)
 
   await page.locator(`#${first}`).evaluate((element) => element.remove())
-  // No unsubscribe is the point: a window past the unsubscribe delay (500 ms), as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the unsubscribe delay (500 ms) at once: a subscription let go then would miss the next broadcast.
+  await page.clock.runFor(1_000)
   await server.broadcast("twice", `<turbo-stream action="append" target="items"><template><li>still live</li></template></turbo-stream>`)
   await expect(page.locator("#items li")).toHaveText(["once", "still live"])
   await eventually(() => server.subscriptions("twice"), 1)
@@ -77,13 +79,15 @@ test("a source removed before its confirmation leaves no subscription behind", a
     document.body.append(element)
     element.remove()
   }, signed)
-  // The subscribe and its release (after the unsubscribe delay) may or may not go out: nothing to await.
-  await page.waitForTimeout(1_500)
+  // A source added after it: once it is confirmed, the server has had the early subscribe, if it went out.
+  await addSource(page, server, "after-early")
+  await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(2)
   await eventually(() => server.subscriptions("early"), 0)
 })
 
 test("a forged stream name is rejected once, not retried, and other sources keep working", async ({ page, server }) => {
   const wire = recordWire(page)
+  await page.clock.install()
   await page.reload()
   const rejected = page.evaluate(
     () => new Promise<string>((done) => document.addEventListener("turbo-cable:rejected", (e) => done((e.target as Element).id))),
@@ -93,8 +97,8 @@ test("a forged stream name is rejected once, not retried, and other sources keep
   expect(await rejected).toBe("forged")
   await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
   await expect(page.locator("#forged")).not.toHaveAttribute("connected", "")
-  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
-  await page.waitForTimeout(5_000)
+  // Past the confirm timeout (2 s), when an unanswered subscribe is sent again: a retry goes out within the run.
+  await page.clock.runFor(2_000)
   const forgedSubscribes = commandsSent(wire, "subscribe").filter((f) => f.identifier.includes("0000"))
   expect(forgedSubscribes).toHaveLength(1)
   await server.broadcast("honest", appendStream("items", "honest_1", "honest"))
@@ -172,11 +176,14 @@ test("changing signed-stream-name or a data attribute moves the source to the ne
 
 test("sources inside a Turbo preview do not subscribe", async ({ page, server }) => {
   const wire = recordWire(page)
+  await page.clock.install()
   await page.reload()
+  await recordStates(page)
   await page.evaluate(() => document.documentElement.setAttribute("data-turbo-preview", ""))
   await addSource(page, server, "preview")
-  // No socket is the point: a window for one to open, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Whatever the page's timers would do in a second, done at once: a socket opened then says connecting.
+  await page.clock.runFor(1_000)
+  expect(await states(page)).toEqual([])
   expect(commandsSent(wire, "subscribe")).toHaveLength(0)
   expect(wire.sockets).toHaveLength(0)
 })

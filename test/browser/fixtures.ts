@@ -5,7 +5,7 @@ import { startNodeServer, type NodeServer } from "../support/node_server"
 import { appendSource } from "../support/sources"
 import { tapWire, type TappedSocket } from "../support/wire_tap"
 
-export { appendStream } from "../support/sources"
+export { appendItem, appendStream } from "../support/sources"
 
 export interface Wire {
   sent: Array<Record<string, any>>
@@ -29,6 +29,34 @@ export function recordWire(page: Page): Wire {
   })
   return wire
 }
+
+/** Records the states the page announces (`turbo-cable:state`) from now on, and a catch-up's failure (`__failed`). */
+export async function recordStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any
+    w.__states = []
+    document.addEventListener("turbo-cable:state", (event) => w.__states.push((event as CustomEvent).detail.state))
+    document.addEventListener("turbo-cable:catch-up-failed", (event) => (w.__failed = (event as CustomEvent).detail))
+  })
+}
+
+/** The states the page announced since recordStates(), in order: each change the moment the page made it. */
+export const states = (page: Page): Promise<string[]> => page.evaluate(() => (window as any).__states)
+
+/**
+ * Counts, from now on, how often an item of each text is added to the page: a message applied twice adds its item
+ * twice, even where Turbo then removes the older copy of an id. additions() reads the counts.
+ */
+export async function countAdditions(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const added: Record<string, number> = ((window as any).added = {})
+    new MutationObserver((records) => {
+      for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
+    }).observe(document.body, { childList: true, subtree: true })
+  })
+}
+
+export const additions = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as any).added)
 
 export function commandsSent(wire: Wire, command: string): Array<Record<string, any>> {
   return wire.sent.filter((frame) => frame.command == command)

@@ -34,12 +34,13 @@ interface Tab {
   currentAfterShown(): Promise<number>
 }
 
-/** A tab on the list's live page, subscribed, counting its own page requests from here on. */
+/** A tab of one person's on the list's live page (`query`: more parameters), subscribed, counting its own page requests from here on. */
 async function openTab(server: NodeServer, list: string, query = ""): Promise<Tab> {
   // A window each: a tab is hidden only by sendToBackground.
   const page = await browser.newWindow()
   opened.push(page)
-  await page.goto(`${server.app}/test/live/${list}${query}`)
+  // The page says whose it is: the tabs share one connection.
+  await page.goto(`${server.app}/test/live/${list}?identity=alice${query ? `&${query}` : ""}`)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   await page.evaluate(() => {
     const w = window as any
@@ -73,7 +74,10 @@ async function expectCurrentWithinASecond(tab: Tab): Promise<void> {
 /** A Turbo 8 refresh broadcast (`broadcasts_refreshes`), caused by a request of another document. */
 const refreshBroadcast = (requestId: string) => `<turbo-stream action="refresh" request-id="${requestId}"></turbo-stream>`
 
-/** No request is the point: a window for one to start, as nothing can be awaited. */
+/**
+ * No request is the point: a window for one to start. Not Playwright's clock: these tabs share the one context of a
+ * browser kept for the file, and a clock there fakes `performance` (what dates a page) for every later tab too.
+ */
 const noRequestWindow = (tab: Tab) => tab.page.waitForTimeout(1_500)
 
 async function restartWithMissedWrite(server: NodeServer, list: string, text: string): Promise<void> {
@@ -122,8 +126,8 @@ test("after a deploy, hidden tabs ask for their page only when shown, once, curr
 
 test("a refresh broadcast to a hidden tab waits until it is shown, then Turbo refreshes it once", async ({ server }) => {
   const list = newList()
-  const visible = await openTab(server, list, "?refresh=morph")
-  const hidden = await openTab(server, list, "?refresh=morph")
+  const visible = await openTab(server, list, "refresh=morph")
+  const hidden = await openTab(server, list, "refresh=morph")
   await sendToBackground(hidden.page)
 
   await server.post("/items", { list, text: "seen by a refresh", broadcast: false })
@@ -145,7 +149,7 @@ test("a refresh broadcast to a hidden tab waits until it is shown, then Turbo re
 
 test("a catch-up and refresh broadcasts put off together make one request when the tab is shown", async ({ server }) => {
   const list = newList()
-  const hidden = await openTab(server, list, "?refresh=morph")
+  const hidden = await openTab(server, list, "refresh=morph")
   await sendToBackground(hidden.page)
 
   await server.broadcast(list, refreshBroadcast("another-document"))

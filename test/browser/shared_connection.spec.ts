@@ -3,7 +3,7 @@
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
 import { killSharedWorkers } from "../support/shared_workers"
-import { addSource, appendStream, eventually, expect, test } from "./fixtures"
+import { additions, addSource, appendItem, countAdditions, eventually, expect, test } from "./fixtures"
 
 const live = (page: Page, count = 1) => expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(count)
 const tabs = (page: Page) => page.locator("html").getAttribute("data-turbo-cable-tabs")
@@ -32,8 +32,8 @@ test("tabs of one profile share one connection; each gets its own streams, the s
   await eventually(() => server.subscriptions("everyone"), 1)
   for (const tab of pages) await expect(tab.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "5")
 
-  await server.broadcast("everyone", appendStream("items", "all_1", "to everyone"))
-  for (const index of pages.keys()) await server.broadcast(`own-${index}`, appendStream("items", `own_${index}`, `to tab ${index}`))
+  await server.broadcast("everyone", appendItem("to everyone"))
+  for (const index of pages.keys()) await server.broadcast(`own-${index}`, appendItem(`to tab ${index}`))
   for (const [index, tab] of pages.entries()) {
     await expect(tab.locator("#items li")).toHaveText(["to everyone", `to tab ${index}`])
     await expect(tab.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
@@ -49,9 +49,9 @@ test("the tab that opened the connection closes, then the next: the others go on
   for (const tab of [page, second, third]) await live(tab)
 
   await page.close()
-  await server.broadcast("closing", appendStream("items", "w1", "after the first closed"))
+  await server.broadcast("closing", appendItem("after the first closed"))
   await second.close()
-  await server.broadcast("closing", appendStream("items", "w2", "after the second closed"))
+  await server.broadcast("closing", appendItem("after the second closed"))
   await expect(third.locator("#items li")).toHaveText(["after the first closed", "after the second closed"], { timeout: 2_000 })
   await expect(third.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
   expect(await server.connections()).toBe(1)
@@ -67,11 +67,11 @@ test("a frozen tab does not hold the others back, and gets what it missed when i
   const cdp = await context.newCDPSession(page)
   await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
 
-  await server.broadcast("frozen", appendStream("items", "f1", "while the first tab was frozen"))
+  await server.broadcast("frozen", appendItem("while the first tab was frozen"))
   await expect(other.locator("#items li")).toHaveText(["while the first tab was frozen"], { timeout: 2_000 })
   await cdp.send("Page.setWebLifecycleState", { state: "active" })
   await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
-  await server.broadcast("frozen", appendStream("items", "f2", "after it resumed"))
+  await server.broadcast("frozen", appendItem("after it resumed"))
   for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it resumed"])
 })
 
@@ -85,7 +85,7 @@ test("a tab that stops its cable leaves the shared connection alone; restarted, 
   await page.evaluate(() => (window as any).TurboCable.getCable().stop())
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
   await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
-  await server.broadcast("stopping", appendStream("items", "s1", "while one tab was stopped"))
+  await server.broadcast("stopping", appendItem("while one tab was stopped"))
   await expect(other.locator("#items li")).toHaveText(["while one tab was stopped"])
   await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
   expect(await page.locator("#items li").count()).toBe(0)
@@ -113,7 +113,7 @@ test("tabs of different identities never share, and a tab whose identity changes
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
   await expect(other.locator("html")).toHaveAttribute("data-turbo-cable-tabs", "1")
   await eventually(() => server.connections(), 2)
-  await server.broadcast("identity", appendStream("items", "i1", "to both identities"))
+  await server.broadcast("identity", appendItem("to both identities"))
   for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["to both identities"])
 })
 
@@ -131,7 +131,7 @@ test("a tab with a URL function or with sharing off keeps a socket of its own", 
   for (const tab of [withFunction, sharingOff]) await live(tab)
   await eventually(() => server.connections(), 3)
   expect(await tabs(page)).toBe("1")
-  await server.broadcast("apart", appendStream("items", "a1", "to every socket"))
+  await server.broadcast("apart", appendItem("to every socket"))
   for (const tab of [page, withFunction, sharingOff]) await expect(tab.locator("#items li")).toHaveText(["to every socket"])
 })
 
@@ -142,14 +142,7 @@ test("the worker is killed: the tabs start a new one within seconds and catch up
   const other = await openTab(context, url)
   for (const tab of [page, other]) await live(tab)
   // How often an item was added to the list: a write applied twice (a replay and a live copy) adds it twice.
-  for (const tab of [page, other]) {
-    await tab.evaluate(() => {
-      const added: Record<string, number> = ((window as any).added = {})
-      new MutationObserver((records) => {
-        for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLLIElement) added[node.textContent!] = (added[node.textContent!] ?? 0) + 1
-      }).observe(document.body, { childList: true, subtree: true })
-    })
-  }
+  for (const tab of [page, other]) await countAdditions(tab)
 
   // Abruptly, as a crash of its process: no close() runs in it.
   expect(await killSharedWorkers(page)).toBe(1)
@@ -163,7 +156,7 @@ test("the worker is killed: the tabs start a new one within seconds and catch up
   await server.post("/items", { list, text: "live again" })
   for (const tab of [page, other]) {
     await expect(tab.locator("#items li")).toHaveText(["after the worker ended", "live again"])
-    expect(await tab.evaluate(() => (window as any).added)).toEqual({ "after the worker ended": 1, "live again": 1 })
+    expect(await additions(tab)).toEqual({ "after the worker ended": 1, "live again": 1 })
   }
 })
 

@@ -2,6 +2,7 @@
 // 429 / 503 with Retry-After (or 404) by the Rails app itself (test/conformance/rails_app, POST
 // /lists/:name/shed), as a rate limiter in front of a deploy would. Servers as in rails.spec.ts.
 import { expect, test, type Page } from "@playwright/test"
+import { requestsReported } from "../support/fences"
 import { railsForSpecFile } from "../support/rails_server"
 
 const A = 0
@@ -80,6 +81,7 @@ for (const status of [429, 503]) {
 
 test("a refetch answered 404 gives up with turbo-cable:catch-up-failed, and live messages flow again", async ({ page }) => {
   const list = newList()
+  await page.clock.install()
   await openLive(page, A, list)
   const seen = refetches(page)
   await rails.kill(A)
@@ -89,8 +91,9 @@ test("a refetch answered 404 gives up with turbo-cable:catch-up-failed, and live
 
   await expect.poll(() => page.evaluate(() => (window as any).__failed?.error), { timeout: 15_000 }).toBe("the page answered 404")
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "connected")
-  // No retry of the refetch is the point: a window past the backoff's first step, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the backoff's first steps and the catch-up's spread, at once: a refetch again starts within the run.
+  await page.clock.runFor(2_000)
+  await requestsReported(page, "/up")
   expect(seen.map((r) => r.status)).toEqual([404])
   // Stale, as the failure event said, but live.
   await expect(page.locator("#items li")).toHaveCount(0)

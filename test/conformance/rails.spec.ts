@@ -8,6 +8,7 @@ import { expect, test, type Page } from "@playwright/test"
 import { railsForSpecFile } from "../support/rails_server"
 import { appendSource } from "../support/sources"
 import { freezePage, launchFreezableBrowser, resumePage, type FreezableBrowser } from "../support/freezable_browser"
+import { subscribeTo } from "../support/channels"
 import { tapWire, type TappedSocket } from "../support/wire_tap"
 
 const A = 0
@@ -48,6 +49,7 @@ async function watchPage(page: Page): Promise<void> {
     const w = window as any
     w.__states = [] as Array<{ state: string; reason?: string; at: number }>
     w.__seen = {} as Record<string, number>
+    w.__added = {} as Record<string, number>
     document.addEventListener("turbo-cable:state", (event) => {
       const { state, reason } = (event as CustomEvent).detail
       w.__states.push({ state, reason, at: Date.now() })
@@ -57,7 +59,11 @@ async function watchPage(page: Page): Promise<void> {
       for (const mutation of mutations) {
         for (const node of mutation.addedNodes) {
           if (!(node instanceof Element)) continue
-          for (const li of node.matches("li") ? [node] : node.querySelectorAll("li")) if (li.id && !(li.id in w.__seen)) w.__seen[li.id] = now
+          for (const li of node.matches("li") ? [node] : node.querySelectorAll("li")) {
+            if (!li.id) continue
+            w.__seen[li.id] ??= now
+            w.__added[li.id] = (w.__added[li.id] ?? 0) + 1
+          }
         }
       }
     }).observe(document, { childList: true, subtree: true })
@@ -66,13 +72,18 @@ async function watchPage(page: Page): Promise<void> {
 
 const states = (page: Page): Promise<Array<{ state: string; reason?: string; at: number }>> => page.evaluate(() => (window as any).__states)
 const seenAt = (page: Page, id: string): Promise<number | undefined> => page.evaluate((id) => (window as any).__seen[id], id)
+/**
+ * How often each item (by id) was added to the page: a message applied twice adds its item twice, though Turbo
+ * then removes the older copy of the id.
+ */
+const timesAdded = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as any).__added)
 
-/** Logs in on process `server` (a signed session cookie) and lands on the list's page, connected. */
-async function openLive(page: Page, server: number, list: string): Promise<void> {
+/** Logs in on process `server` (a signed session cookie) and lands on the list's page (`query` added), connected. */
+async function openLive(page: Page, server: number, list: string, query = ""): Promise<void> {
   recordWire(page)
   await watchPage(page)
-  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
-  await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}`)
+  await page.goto(`${rails.url(server)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
+  await expect(page).toHaveURL(`${rails.url(server)}/lists/${list}${query}`)
   await expect(page.locator("#server")).toHaveText(String.fromCharCode(65 + server))
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
   // A marker that a reload would lose.
@@ -205,8 +216,6 @@ test("a frozen server process (SIGSTOP: no pings, no FIN) is noticed within two 
     console.log(`rails freeze: noticed after ${noticedAfter} ms (state ${left.state}, reason ${left.reason})`)
     // Meanwhile a write through B: A's Redis subscription queues it, the page must get it all the same.
     await rails.write(list, "written during the freeze", { via: B })
-    // The scenario, not a wait for something: the process stays stopped a moment after the write.
-    await page.waitForTimeout(1_000)
   } finally {
     rails.thaw(A)
   }
@@ -219,7 +228,8 @@ test("a frozen server process (SIGSTOP: no pings, no FIN) is noticed within two 
   await rails.write(list, "after the freeze", { via: B })
   await expect(page.locator("#items li")).toHaveText(["written during the freeze", "after the freeze"])
   // Stale sockets from before the freeze may open once A runs again: still one application per message.
-  // No late copy is the point, and it could come on any socket: a window, as nothing can be awaited.
+  // No late copy is the point, and it could come on any socket: frames of two sockets keep no order between
+  // them, so no later write fences it, and Rails' time is real. A window, as nothing can be awaited.
   await page.waitForTimeout(1_000)
   await expect(page.locator("#items li")).toHaveText(["written during the freeze", "after the freeze"])
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
@@ -256,7 +266,8 @@ test.describe("a page frozen through the Page Lifecycle", () => {
         await rails.write(list, "after resume", { via: B })
         await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2", "after resume"])
         expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
-        // No late copy is the point, and it could come on any socket: a window, as nothing can be awaited.
+        // No late copy is the point, and it could come on any socket (the frozen one, a new one): frames of two
+        // sockets keep no order between them, so no later write fences it. A window, as nothing can be awaited.
         await page.waitForTimeout(500)
         await expect(page.locator("#items li")).toHaveText(["while frozen 1", "while frozen 2", "after resume"])
         await expectNoDuplicates(page)
@@ -294,25 +305,28 @@ test("an unauthorized connection makes one attempt and stops", async ({ page }) 
   await rails.write(list, "rendered", { via: A })
   const wire = recordWire(page)
   await watchPage(page)
+  await page.clock.install()
   // No login: the page renders, but the cable has no session cookie to accept.
   await page.goto(`${rails.url(A)}/lists/${list}`)
   await expect(page.locator("#items li")).toHaveText(["rendered"])
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
   expect(wire.received.map((frame) => frame.data)).toContainEqual({ type: "disconnect", reason: "unauthorized", reconnect: false })
-  // Well past the first retry steps and the subscribe retries: nothing more goes out (a window, as nothing can be awaited).
-  await page.waitForTimeout(4_000)
+  // Well past the first retry steps and the subscribe retries, at once: an attempt then would say connecting.
+  await page.clock.runFor(4_000)
+  expect((await states(page)).map((s) => s.state)).toEqual(["connecting", "stopped"])
   expect(wire.sockets).toHaveLength(1)
   expect(wire.sent.filter((frame) => frame.data.command == "subscribe")).toHaveLength(0)
   await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "stopped")
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(0)
-  expect((await states(page)).map((s) => s.state)).toEqual(["connecting", "stopped"])
 })
 
 test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, and the others keep working", async ({ page }) => {
   const list = newList()
   const secretList = `${list}-secret`
   const wire = recordWire(page)
-  await openLive(page, A, list)
+  // A page without the identity tag keeps a socket of its own: its subscribes and their retries run on its clock.
+  await page.clock.install()
+  await openLive(page, A, list, "?identity=off")
   // A name the server never signed: the signature of this page's stream on another stream's name.
   const forged = await page.locator("turbo-cable-stream-source").getAttribute("signed-stream-name")
   const [, digest] = forged!.split("--")
@@ -322,8 +336,11 @@ test("a forged stream name is rejected by Turbo::StreamsChannel, not retried, an
   await expect(page.locator("#forged")).not.toHaveAttribute("connected", /.*/)
   const identifier = JSON.stringify({ channel: "Turbo::StreamsChannel", signed_stream_name: forgedName })
   expect(wire.received.map((frame) => frame.data)).toContainEqual({ identifier, type: "reject_subscription" })
-  // Past the confirm timeout and its retries: one subscribe, never another (a window, as nothing can be awaited).
-  await page.waitForTimeout(4_000)
+  // Past the confirm timeout (2 s), at once: a retry goes out within the run. An app channel's subscribe after it
+  // takes the same way: once that is on the wire, a retry would be too.
+  await page.clock.runFor(2_000)
+  await subscribeTo(page, "after-the-forged-one")
+  await expect.poll(() => wire.sent.some((frame) => frame.data.command == "subscribe" && frame.data.identifier.includes("after-the-forged-one"))).toBe(true)
   expect(wire.sent.filter((frame) => frame.data.command == "subscribe" && frame.data.identifier == identifier)).toHaveLength(1)
   await expect(page.locator("#forged")).toHaveAttribute("rejected", "")
 
@@ -365,6 +382,7 @@ test("2,000 broadcasts through Rails are all applied, once each, in the order th
   expect(onWire).toHaveLength(2_000)
   expect([...onWire].sort()).toEqual([...sent].sort())
   expect(inPage).toEqual(onWire)
+  expect(await timesAdded(page)).toEqual(Object.fromEntries(sent.map((id) => [id, 1])))
   expect(texts).toEqual(inPage.map((id) => `message ${sent.indexOf(id) + 1}`))
   expect(await page.evaluate(() => (window as any).notReloaded)).toBe(true)
   await expectNoDuplicates(page)

@@ -35,9 +35,15 @@ function recordWire(page: Page): Wire {
 
 const sentCommands = (wire: Wire, command: string) => wire.sent.filter((frame) => frame.command == command)
 
-/** Signs in (the connection is cookie-authenticated) and opens a list page with one stream source. */
-async function openList(page: Page, list: string): Promise<void> {
-  await page.goto(`${rails.url(0)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}`)}`)
+/** Subscribes the page to another room and waits until its subscribe is on the wire: a fence for what the page sent before. */
+async function subscribeAfter(page: Page, wire: Wire): Promise<void> {
+  await subscribeTo(page, "after", "after")
+  await expect.poll(() => sentCommands(wire, "subscribe").some((frame) => frame.identifier.includes('"room":"after"'))).toBe(true)
+}
+
+/** Signs in (the connection is cookie-authenticated) and opens a list page (`query` added) with one stream source. */
+async function openList(page: Page, list: string, query = ""): Promise<void> {
+  await page.goto(`${rails.url(0)}/login?name=alice&return_to=${encodeURIComponent(`/lists/${list}${query}`)}`)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
 }
 
@@ -77,7 +83,9 @@ test("two subscriptions with one identifier: one server subscription, each mixin
 
 test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", async ({ page }) => {
   const wire = recordWire(page)
-  await openList(page, `leave-${Date.now()}`)
+  // A page without the identity tag keeps a socket of its own: its unsubscribes run on its clock.
+  await page.clock.install()
+  await openList(page, `leave-${Date.now()}`, "?identity=off")
   const room = newRoom()
   await subscribeTo(page, room)
   await subscribeTo(page, room, "listener")
@@ -89,18 +97,23 @@ test("unsubscribe() puts one unsubscribe on the wire, and Rails stops sending", 
   })
   await expect.poll(() => sentCommands(wire, "unsubscribe")).toHaveLength(1)
   expect(sentCommands(wire, "unsubscribe")[0].identifier).toBe(JSON.stringify({ channel: "EchoChannel", room }))
-  // No second unsubscribe is the point: a window past the unsubscribe delay, as nothing can be awaited.
-  await page.waitForTimeout(1_000)
+  // Past the unsubscribe delay again, at once, then a subscribe the same way: once it is on the wire, a second
+  // unsubscribe sent before it would be too.
+  await page.clock.runFor(1_000)
+  await subscribeAfter(page, wire)
   expect(sentCommands(wire, "unsubscribe")).toHaveLength(1)
 })
 
 test("a rejected app channel is told once and not retried", async ({ page }) => {
   const wire = recordWire(page)
-  await openList(page, `reject-${Date.now()}`)
+  // A page without the identity tag keeps a socket of its own: its subscribes and their retries run on its clock.
+  await page.clock.install()
+  await openList(page, `reject-${Date.now()}`, "?identity=off")
   await subscribeTo(page, "forbidden")
   await expect.poll(() => callKinds(page)).toEqual(["rejected"])
-  // No retry is the point: a window past the confirm timeout and backoff, as nothing can be awaited.
-  await page.waitForTimeout(5_000)
+  // Past the confirm timeout (2 s) at once, then a subscribe the same way: once it is on the wire, a retry would be too.
+  await page.clock.runFor(2_000)
+  await subscribeAfter(page, wire)
   expect(sentCommands(wire, "subscribe").filter((frame) => frame.identifier.includes("forbidden"))).toHaveLength(1)
   await expect(page.locator("turbo-cable-stream-source[connected]")).toHaveCount(1)
 })

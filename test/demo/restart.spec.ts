@@ -18,8 +18,8 @@ test("after a server restart a page catches up on what it missed while away", as
   await expectLive(bob)
   await say(bob, "written while alice was away")
   await expect(messages(bob, "written while alice was away")).toHaveCount(1)
-  // Nothing reaching an offline page is the point: a window, as nothing can be awaited.
-  await alice.waitForTimeout(1_000)
+  // Bob's message has gone out to every connection, and Alice's line is still down: she can see it only by catching up.
+  expect(await alice.locator("html").getAttribute("data-turbo-cable-state")).toMatch(/^(disconnected|reconnecting)$/)
   await expect(messages(alice, "written while alice was away")).toHaveCount(0)
 
   await setOffline(alice, false)

@@ -13,6 +13,12 @@ test("the classic-script build makes a page live and sets window.Turbo and windo
 
 test("append, replace and remove are each applied once", async ({ web: { page }, server }) => {
   await page.goto(`${server.app}/test/pages/blank.html`)
+  // Each stream Turbo renders: a second copy of these would change nothing to see (ids, a target gone).
+  await page.evaluate(() => {
+    const w = window as any
+    w.rendered = []
+    document.addEventListener("turbo:before-stream-render", (event) => w.rendered.push((event.target as Element).getAttribute("action")))
+  })
   await addSource(page, await server.sign("actions"))
   await poll(() => connectedSources(page)).toBeGreaterThan(0)
   await server.broadcast("actions", appendStream("items", "a1", "one"))
@@ -22,6 +28,7 @@ test("append, replace and remove are each applied once", async ({ web: { page },
   await poll(() => page.evaluate(() => !!document.getElementById("new") && !document.getElementById("a1"))).toBe(true)
   expect(await listItems(page)).toEqual(["two"])
   expect(await page.evaluate(() => document.getElementById("target")!.innerHTML.trim())).toBe(`<p id="new">new</p>`)
+  expect(await page.evaluate(() => (window as any).rendered)).toEqual(["append", "append", "replace", "remove"])
 })
 
 test("two sources for one stream: one subscription on the wire and the server, each broadcast applied once", async ({ web: { page }, server }) => {

@@ -6,7 +6,7 @@ import { startNodeServer, type NodeServer } from "../support/node_server"
 import type { EngineBrowser, EngineName, EnginePage } from "./driver/engine"
 import { launchEngine } from "./driver/launch"
 
-export { appendStream } from "../support/sources"
+export { appendItem, appendStream } from "../support/sources"
 
 export interface EngineOptions {
   engine: EngineName

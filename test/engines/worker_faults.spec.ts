@@ -1,9 +1,9 @@
 // Nothing optional may leave a page without a connection: whatever goes wrong with the shared worker, a page
 // that asked to share (it renders the identity tag) is connected on a socket of its own within 1 s of its
 // navigation, first visit, and says once, as a warning with the fix, why it did not share. The faults are
-// served by the test server (demo/server/worker_faults.ts): the page's request for the script-tag build gets
+// served by the test server (test/server/worker_faults.ts): the page's request for the script-tag build gets
 // the file, the worker's request for the same URL gets the fault.
-import { WORKER_FAULTS } from "../../demo/server/worker_faults"
+import { WORKER_FAULTS } from "../server/worker_faults"
 import type { EnginePage } from "./driver/engine"
 import { appendStream, cableState, expect, listItems, newList, poll, tabCount, test } from "./fixtures"
 

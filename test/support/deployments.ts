@@ -1,5 +1,5 @@
 // The ways apps deploy turbo-cable, built for real once per build of dist/ into one folder the test server serves
-// at /apps/ (demo/server/test_server.ts): the script-tag file copied alone under another name; the same under a
+// at /apps/ (test/server/test_server.ts): the script-tag file copied alone under another name; the same under a
 // Propshaft-style digested name; an app that does `import "turbo-cable"`, built from the packed tarball by Vite,
 // by webpack 5 and by esbuild (jsbundling-rails' default, with digests); importmap-rails on Propshaft (every file
 // digested). Each deployment's page is a template with the identity tag, rendered per list by pageFor().

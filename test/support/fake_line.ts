@@ -1,8 +1,7 @@
 // A Line for unit tests of what sits above it (registry, catch-up, consumer, page cable): the test plays the
 // server (welcome, frames, drops) and reads the commands the page sent. No socket, no timer.
-import type { HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, StateChange, StopReason } from "../../src/line"
-import { subscribeCommand, unsubscribeCommand } from "../../src/protocol"
-import type { SubscriptionFrame } from "../../src/protocol"
+import type { HistoryAnchor, HistoryOutcome, Line, LineEvents, LineState, LineChange, StopReason } from "../../src/line"
+import { subscribeCommand, type SubscriptionFrame, unsubscribeCommand } from "../../src/protocol"
 import { Emitter } from "../../src/events"
 
 export class FakeLine implements Line {
@@ -13,6 +12,8 @@ export class FakeLine implements Line {
   sessionId: string | null = null
   /** Every command sent while connected, parsed. */
   readonly sent: Array<Record<string, any>> = []
+  /** What this connection holds, as a socket line keeps it: an unsubscribe for anything else is not sent. */
+  private readonly held = new Set<string>()
   private readonly events = new Emitter<LineEvents>()
 
   on<Name extends keyof LineEvents>(name: Name, listener: LineEvents[Name]) {
@@ -34,12 +35,15 @@ export class FakeLine implements Line {
 
   subscribe(identifier: string, anchor: HistoryAnchor): boolean {
     const sent = this.send(subscribeCommand(identifier))
-    if (sent) this.anchors.push(anchor)
+    if (sent) {
+      this.anchors.push(anchor)
+      this.held.add(identifier)
+    }
     return sent
   }
 
   unsubscribe(identifier: string): boolean {
-    return this.send(unsubscribeCommand(identifier))
+    return this.held.delete(identifier) && this.send(unsubscribeCommand(identifier))
   }
 
   wake(): void {}
@@ -58,11 +62,14 @@ export class FakeLine implements Line {
 
   /** `restoredIds`: a restored session (extended protocol) whose server still holds these subscriptions. */
   welcome(restoredIds: string[] = []): void {
+    this.held.clear()
+    restoredIds.forEach((identifier) => this.held.add(identifier))
     this.become("connected")
     this.events.emit("welcome", { restoredIds })
   }
 
   frame(frame: SubscriptionFrame): void {
+    if (frame.type == "reject") this.held.delete(frame.identifier)
     this.events.emit("frame", frame)
   }
 
@@ -81,6 +88,7 @@ export class FakeLine implements Line {
 
   /** The connection drops; the next `welcome` is a reconnect. */
   drop(): void {
+    this.held.clear()
     this.become("disconnected", "closed")
     this.events.emit("lost", true)
     this.become("reconnecting")
@@ -90,7 +98,7 @@ export class FakeLine implements Line {
     return command ? this.sent.filter((frame) => frame.command == command) : this.sent
   }
 
-  private become(state: LineState, reason?: StateChange["reason"]): void {
+  private become(state: LineState, reason?: LineChange["reason"]): void {
     const previous = this.state
     this.state = state
     this.events.emit("state", { state, previous, reason })
@@ -102,13 +110,18 @@ export async function microtasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve()
 }
 
-/** A line that is only a `send` (what the registry's tests watch): subscribe and unsubscribe in the plain protocol. */
+/**
+ * A line that is only a `send` (what the registry's tests watch): subscribe and unsubscribe in the plain protocol,
+ * an unsubscribe sent only for what its connection holds (`dropped()` forgets it all, as a new connection does).
+ */
 export function sendingLine(send: (command: string) => boolean, open: () => void = () => {}) {
+  const held = new Set<string>()
   return {
     open,
     send,
     extended: false,
-    subscribe: (identifier: string) => send(subscribeCommand(identifier)),
-    unsubscribe: (identifier: string) => send(unsubscribeCommand(identifier)),
+    subscribe: (identifier: string) => send(subscribeCommand(identifier)) && (held.add(identifier), true),
+    unsubscribe: (identifier: string) => held.delete(identifier) && send(unsubscribeCommand(identifier)),
+    dropped: () => held.clear(),
   }
 }

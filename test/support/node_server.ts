@@ -1,4 +1,4 @@
-// The project's Node Action Cable server (demo/server/test_server.ts) for the tests and the bench: started
+// The project's Node Action Cable server (test/server/test_server.ts) for the tests and the bench: started
 // through server_process.ts (one process per test file, or per bench run), and a client of its control API.
 import type { ChildProcess } from "node:child_process"
 import { Agent, request } from "node:http"

@@ -1,5 +1,5 @@
 // The one way the tests, the demo tests and the bench start a project Node server (the test server
-// demo/server/test_server.ts, or the demo demo/main.ts): spawned with node itself (not npx), so a
+// test/server/test_server.ts, or the demo demo/main.ts): spawned with node itself (not npx), so a
 // SIGSTOP/SIGCONT or SIGTERM reaches the server and not a wrapper, ready once it prints its line, and
 // ended by the pid it was started with. (Rails and Redis, for the conformance suite, start in
 // rails_server.ts; the browsers in freezable_browser.ts and test/engines/driver.)
@@ -60,7 +60,7 @@ export async function stopServerProcess(child: ChildProcess, grace = 3_000): Pro
 
 /** The test server's ports, from its `READY {"app":..,"control":..}` line. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<{ child: ChildProcess; app: number; control: number }> {
-  const { child, match } = await startServerProcess("demo/server/test_server.ts", /^READY (.+)$/m, env)
+  const { child, match } = await startServerProcess("test/server/test_server.ts", /^READY (.+)$/m, env)
   const ports = JSON.parse(match[1]) as { app: number; control: number }
   return { child, ...ports }
 }

@@ -10,14 +10,21 @@ export interface SharedWorkerSession {
   call<T = any>(method: string, params?: object): Promise<T>
 }
 
-/** A browser-level CDP session, and the shared workers of `page`'s context attached to it. */
-export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession; workers: SharedWorkerSession[] }> {
+/** A browser-level CDP session, and the targets of the shared workers of `page`'s context. */
+async function sharedWorkerTargets(page: Page): Promise<{ cdp: CDPSession; targets: Array<{ targetId: string; url: string }> }> {
   const context = page.context()
   const pageSession = await context.newCDPSession(page)
   const { targetInfo } = (await pageSession.send("Target.getTargetInfo")) as any
   await pageSession.detach()
   const cdp = await context.browser()!.newBrowserCDPSession()
   const { targetInfos } = (await cdp.send("Target.getTargets")) as any
+  const targets = targetInfos.filter((info: any) => info.type == "shared_worker" && info.browserContextId == targetInfo.browserContextId)
+  return { cdp, targets }
+}
+
+/** A browser-level CDP session, and the shared workers of `page`'s context attached to it. */
+export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession; workers: SharedWorkerSession[] }> {
+  const { cdp, targets } = await sharedWorkerTargets(page)
   const workers: SharedWorkerSession[] = []
   let id = 0
   // Answers come back as events of the browser session, by the id of the command.
@@ -30,8 +37,7 @@ export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession
     if (answer.error) waiter.fail(new Error(`${answer.error.message} (${answer.error.code})`))
     else waiter.done(answer.result)
   })
-  for (const info of targetInfos) {
-    if (info.type != "shared_worker" || info.browserContextId != targetInfo.browserContextId) continue
+  for (const info of targets) {
     const { sessionId } = (await cdp.send("Target.attachToTarget", { targetId: info.targetId, flatten: false } as any)) as any
     const call = (method: string, params: object = {}) => {
       const callId = ++id
@@ -51,14 +57,8 @@ export async function attachSharedWorkers(page: Page): Promise<{ cdp: CDPSession
 
 /** Ends the shared workers of `page`'s context abruptly, as a crash of their process would: no close() runs in them. */
 export async function killSharedWorkers(page: Page): Promise<number> {
-  const context = page.context()
-  const pageSession = await context.newCDPSession(page)
-  const { targetInfo } = (await pageSession.send("Target.getTargetInfo")) as any
-  await pageSession.detach()
-  const cdp = await context.browser()!.newBrowserCDPSession()
-  const { targetInfos } = (await cdp.send("Target.getTargets")) as any
-  const workers = targetInfos.filter((info: any) => info.type == "shared_worker" && info.browserContextId == targetInfo.browserContextId)
-  for (const worker of workers) await cdp.send("Target.closeTarget", { targetId: worker.targetId })
+  const { cdp, targets } = await sharedWorkerTargets(page)
+  for (const worker of targets) await cdp.send("Target.closeTarget", { targetId: worker.targetId })
   await cdp.detach()
-  return workers.length
+  return targets.length
 }

@@ -25,3 +25,8 @@ export function appendSource(page: Page, signedName: string, attributes: Record<
 export function appendStream(target: string, id: string, text: string): string {
   return `<turbo-stream action="append" target="${target}"><template><li id="${id}">${text}</li></template></turbo-stream>`
 }
+
+/** A Turbo Stream appending `<li>text</li>` with no id: Turbo removes nothing before it, so a second copy shows. */
+export function appendItem(text: string, target = "items"): string {
+  return `<turbo-stream action="append" target="${target}"><template><li>${text}</li></template></turbo-stream>`
+}

@@ -63,7 +63,9 @@ function workerTap(page: Page): WorkerTap {
   const ready = attachToWorkers(page, tap)
   ready.catch((error) => console.warn("wire tap: shared workers not tapped:", error))
   // Installed before the caller's next navigation (Playwright sends calls in order), awaited by the request.
-  void context.route("**/turbo-cable-worker.js", async (route: Route) => {
+  // The worker's script: the script-tag build itself (its page's own request passes once no worker is waiting on
+  // it), or the module builds' worker file.
+  void context.route(/\/(turbo-cable\.min|turbo-cable-worker)\.js$/, async (route: Route) => {
     const tapped = await ready.catch(() => null)
     if (tapped) await tapped.untilAttached(route.request().url())
     await route.fallback()
@@ -130,8 +132,8 @@ async function attachToWorkers(page: Page, tap: WorkerTap) {
   return {
     /** Resolves once every shared worker of `url` in this context is attached (the one asking among them). */
     async untilAttached(url: string): Promise<void> {
-      // A shared worker's target exists before its script is asked for; with none, the file is loaded as a
-      // plain script (a tab that cannot share loads the socket's code from it), and is not held.
+      // A shared worker's target exists before its script is asked for; with none, the request is a page's
+      // <script>, and is not held.
       const { targetInfos } = (await cdp.send("Target.getTargets")) as any
       const mine = targetInfos.filter((info: any) => info.type == "shared_worker" && info.url == url && info.browserContextId == contextId)
       await Promise.all(mine.map(attach))

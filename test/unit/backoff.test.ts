@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { reconnectDelay } from "../../src/socket/backoff"
-import { type BackoffPolicy } from "../../src/config"
-import { defaults } from "../../src/config"
+import { type BackoffPolicy, defaults } from "../../src/config"
 
 const policy: BackoffPolicy = { firstDelay: 300, factor: 1.3, maxDelay: 10_000, jitter: 0.5 }
 

@@ -32,7 +32,7 @@ beforeEach(() => {
     line,
     turbo: () => ({ renderStreamMessage: (html: string) => void rendered.push(html) }),
     document: null,
-    renderedAt: () => clock.now(),
+    content: () => ({ renderedAt: clock.now() }),
   })
 })
 
@@ -139,7 +139,7 @@ describe("CatchUp", () => {
       line,
       turbo: () => ({ renderStreamMessage: () => {} }),
       document: null,
-      renderedAt: () => clock.now() - 5_000,
+      content: () => ({ renderedAt: clock.now() - 5_000 }),
     })
     page.attachSource(A, source)
     const socket = connect()

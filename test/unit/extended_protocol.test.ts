@@ -160,7 +160,7 @@ describe("History", () => {
   function pageReceiving() {
     makePage()
     const received: unknown[] = []
-    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, clock.now() - 3_000, clock.now() - 3_000)
+    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, { since: Math.floor((clock.now() - 3_000) / 1000) })
     return received
   }
 
@@ -322,7 +322,7 @@ describe("An unanswered history", () => {
   it("counts as refused after HISTORY_TIMEOUT: what was held is applied", async () => {
     makePage()
     const received: unknown[] = []
-    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, clock.now(), clock.now())
+    page.registry.attach(STREAM, { ...recorder(), receive: (message) => received.push(message) }, { since: Math.floor(clock.now() / 1000) })
     const socket = await connect(EXT, { sid: "one" })
     socket.receive({ type: "confirm_subscription", identifier: STREAM })
     socket.receive({ identifier: STREAM, message: "live", stream_id: "s", epoch: "e1", offset: 1 })

@@ -4,9 +4,7 @@
 import { beforeEach, describe, expect, it } from "vitest"
 import { PageStatus } from "../../src/status"
 import { HiddenCatchUp } from "../../src/catch_up/hidden_catch_up"
-import type { HiddenCatchUpMode } from "../../src/config"
-import type { CatchUpStrategy } from "../../src/config"
-import type { CatchUpReason } from "../../src/config"
+import type { CatchUpReason, CatchUpStrategy, HiddenCatchUpMode } from "../../src/config"
 import { waitsUntilShown } from "../../src/catch_up/policy"
 
 class FakeDocument extends EventTarget {

@@ -1,7 +1,8 @@
 // The registry alone, with a fake line and the fake clock: no socket, no real timer.
 import { beforeEach, describe, expect, it } from "vitest"
 import { Emitter } from "../../src/events"
-import { Registry, type FeedSource, type RegistryEvents } from "../../src/subscriptions/registry"
+import { Registry, type RegistryEvents } from "../../src/subscriptions/registry"
+import { type FeedSource } from "../../src/subscriptions/feed"
 import { FakeClock } from "../support/fake_clock"
 import { sendingLine } from "../support/fake_line"
 
@@ -220,5 +221,57 @@ describe("Registry", () => {
     subscriptions.reject("nope")
     subscriptions.message("nope", "m")
     expect(delivered).toEqual([])
+  })
+})
+
+describe("Registry: a page's new content joining a subscription it holds (a Turbo visit)", () => {
+  /** A page source on a confirmed feed that delivered "m1" after the visit was requested, and the visit's new source. */
+  function visit(extended: boolean) {
+    const wire: string[] = []
+    const delivered: unknown[] = []
+    const confirmations: Array<{ missed: boolean }> = []
+    const line = { ...sendingLine((command: string) => (wire.push(JSON.parse(command).command), true)), extended }
+    const events = new Emitter<RegistryEvents>()
+    events.on("confirmed", (_identifier, _before, _renderedAt, missed) => confirmations.push({ missed }))
+    const registry = new Registry(line, (message) => delivered.push(message), events, timing, clock)
+    const old = source()
+    registry.attach("s", old, { requestedAt: clock.now() })
+    registry.receive({ type: "confirm", identifier: "s" })
+    registry.receive({ type: "message", identifier: "s", message: "m0" })
+    clock.advance(100)
+    const requestedAt = clock.now()
+    clock.advance(100)
+    registry.receive({ type: "message", identifier: "s", message: "m1" })
+    // Turbo renders the new body: the old source leaves, the new one joins, in one task.
+    registry.detach("s", old)
+    const next = source()
+    registry.attach("s", next, { requestedAt, renderedAt: clock.now() })
+    return { wire, delivered, confirmations, next }
+  }
+
+  it("on Action Cable, says a message went by after the new content was requested: the page catches up", () => {
+    const { wire, delivered, confirmations, next } = visit(false)
+    expect(confirmations).toEqual([{ missed: false }, { missed: true }])
+    expect(next.log).toEqual(["confirmed"])
+    expect(delivered).toEqual(["m0", "m1"])
+    expect(wire).toEqual(["subscribe"])
+  })
+
+  it("on AnyCable's extended protocol, applies what went by after the new content was requested, once more, with no catch-up", () => {
+    const { delivered, confirmations } = visit(true)
+    expect(confirmations).toEqual([{ missed: false }])
+    expect(delivered).toEqual(["m0", "m1", "m1"])
+  })
+
+  it("gives a source added by script (content that had everything) only what arrived while no source held the feed", () => {
+    const { subscriptions, delivered } = setup()
+    const first = source()
+    subscriptions.attach("s", first)
+    subscriptions.confirm("s")
+    subscriptions.message("s", "seen")
+    subscriptions.detach("s", first)
+    subscriptions.message("s", "kept")
+    subscriptions.attach("s", source())
+    expect(delivered).toEqual(["seen", "kept"])
   })
 })

@@ -1,13 +1,16 @@
 // The shared worker's side of a shared connection, alone: a fake line as its socket (the test plays the
 // server), tabs as inboxes of what the worker posted them, and the fake clock.
 import { beforeEach, describe, expect, it } from "vitest"
+import type { HistoryAnchor } from "../../src/line"
 import { EVICT_AFTER, PING_INTERVAL, type TabMessage, type WorkerMessage } from "../../src/sharing/messages"
 import { SharedConnection, Tab } from "../../src/sharing/worker/shared_connection"
 import { FakeClock } from "../support/fake_clock"
 import { FakeLine } from "../support/fake_line"
 
 const UNSUBSCRIBE_DELAY = 500
-const ANCHOR = { renderedAt: -Infinity, again: false }
+const CONFIRM_TIMEOUT = 2_000
+const MAX_SUBSCRIBE_RETRIES = 3
+const ANCHOR = { confirmedBefore: false }
 
 let clock: FakeClock
 let line: FakeLine
@@ -16,7 +19,7 @@ let shared: SharedConnection
 beforeEach(() => {
   clock = new FakeClock()
   line = new FakeLine()
-  shared = new SharedConnection(line, clock, () => UNSUBSCRIBE_DELAY)
+  shared = new SharedConnection(line, clock, { unsubscribeDelay: UNSUBSCRIBE_DELAY, confirmTimeout: CONFIRM_TIMEOUT, maxSubscribeRetries: MAX_SUBSCRIBE_RETRIES })
 })
 
 /** A tab as a test drives it: what it tells the worker, and what the worker posted it since `clear`. */
@@ -42,8 +45,8 @@ class TestTab {
     return this
   }
 
-  subscribe(identifier: string): void {
-    this.say({ type: "subscribe", identifier, anchor: ANCHOR })
+  subscribe(identifier: string, anchor: HistoryAnchor = ANCHOR): void {
+    this.say({ type: "subscribe", identifier, anchor })
   }
 
   unsubscribe(identifier: string): void {
@@ -58,8 +61,10 @@ class TestTab {
   get heard(): string[] {
     return this.inbox.flatMap((message) => {
       switch (message.type) {
-        case "frame":
-          return [`${message.frame.type} ${message.frame.identifier}${"message" in message.frame ? ` ${JSON.stringify(message.frame.message)}` : ""}`]
+        case "frame": {
+          const { frame } = message
+          return [`${frame.type} ${frame.identifier}${"message" in frame ? ` ${JSON.stringify(frame.message)}` : ""}${"missed" in frame ? " (missed)" : ""}`]
+        }
         case "history":
           return [`history ${message.identifier} ${message.outcome}`]
         case "welcome":
@@ -192,10 +197,11 @@ describe("SharedConnection: subscriptions", () => {
     expect(wire()).toEqual(["unsubscribe x"])
   })
 
-  it("unsubscribes once confirmed, never before, when the last tab holding it leaves while the subscribe is in flight", () => {
+  it("unsubscribes once confirmed and its linger is over, never before, when the last tab holding it leaves while the subscribe is in flight", () => {
     const [a] = openTabs(2)
     a.subscribe("x")
     a.leave()
+    clock.advance(UNSUBSCRIBE_DELAY)
     expect(wire()).toEqual(["subscribe x"])
     line.confirm("x")
     expect(wire()).toEqual(["subscribe x", "unsubscribe x"])
@@ -243,31 +249,17 @@ describe("SharedConnection: subscriptions", () => {
     expect(wire()).toEqual(["unsubscribe x", "subscribe x"])
   })
 
-  it("sends a tab's second subscribe, its registry's retry, again to the server", () => {
-    const [a, b] = openTabs(2)
-    a.subscribe("x")
-    b.subscribe("x")
-    a.subscribe("x")
-    expect(wire()).toEqual(["subscribe x", "subscribe x"])
-  })
-
-  it("sends the retries of the tab whose subscribe went out, not those of every tab waiting with it", () => {
+  it("puts nothing on the wire for a tab's retry (the worker retries a subscribe itself), and answers the tab when the server does", () => {
     const [a, b] = openTabs(2)
     a.subscribe("x")
     b.subscribe("x")
     a.subscribe("x")
     b.subscribe("x")
-    expect(wire()).toEqual(["subscribe x", "subscribe x"])
-  })
-
-  it("sends the retries of another waiting tab once the tab whose subscribe went out has left", () => {
-    const [a, b] = openTabs(2)
-    a.subscribe("x")
-    b.subscribe("x")
-    a.leave()
-    b.subscribe("x")
+    expect(wire()).toEqual(["subscribe x"])
+    clock.advance(CONFIRM_TIMEOUT)
     expect(wire()).toEqual(["subscribe x", "subscribe x"])
     line.confirm("x")
+    expect(a.heard).toEqual(["confirm x"])
     expect(b.heard).toEqual(["confirm x"])
   })
 
@@ -284,12 +276,72 @@ describe("SharedConnection: subscriptions", () => {
     expect(a.heard).toEqual([])
   })
 
-  it("asks the server again when a tab subscribes after a rejection", () => {
+  it("gives a tab that asks for a subscription rejected moments ago the rejection at once, and asks the server again later", () => {
     const [a, b] = openTabs(2)
     a.subscribe("x")
     line.frame({ type: "reject", identifier: "x" })
     b.subscribe("x")
+    expect(b.heard).toEqual(["reject x"])
+    expect(wire()).toEqual(["subscribe x"])
+    b.clear()
+    clock.advance(UNSUBSCRIBE_DELAY)
+    b.subscribe("x")
+    expect(b.heard).toEqual([])
     expect(wire()).toEqual(["subscribe x", "subscribe x"])
+  })
+})
+
+describe("SharedConnection: a tab that joins a subscription the connection holds", () => {
+  it("is told, on Action Cable, when messages went by after its page was requested: its page catches up", () => {
+    const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    const requestedAt = clock.now()
+    clock.advance(100)
+    line.message("x", 1)
+    b.subscribe("x", { confirmedBefore: false, requestedAt })
+    expect(b.heard).toEqual(["confirm x (missed)"])
+  })
+
+  it("is current, with nothing to catch up, when nothing went by after its page was requested", () => {
+    const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    line.message("x", 1)
+    clock.advance(100)
+    b.subscribe("x", { confirmedBefore: false, requestedAt: clock.now() })
+    expect(b.heard).toEqual(["confirm x"])
+  })
+
+  it("gets, on AnyCable's extended protocol, what went by after its page was requested, then its history outcome", () => {
+    line.extended = true
+    const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    line.message("x", "before")
+    clock.advance(100)
+    const requestedAt = clock.now()
+    clock.advance(100)
+    line.message("x", "after 1")
+    line.message("x", "after 2")
+    b.subscribe("x", { confirmedBefore: false, requestedAt })
+    expect(b.heard).toEqual(["confirm x", 'message x "after 1"', 'message x "after 2"', "history x none"])
+  })
+
+  it("is left to its own catch-up when asked again after a drop of its own (its registry knows it was confirmed before)", () => {
+    const [a, b] = openTabs(2)
+    confirmed([a], "x")
+    const requestedAt = clock.now()
+    line.message("x", 1)
+    b.subscribe("x", { confirmedBefore: true, requestedAt })
+    expect(b.heard).toEqual(["confirm x"])
+  })
+
+  it("is left to its own catch-up when its page was requested before the connection held the subscription", () => {
+    const [a, b] = openTabs(2)
+    const requestedAt = clock.now()
+    clock.advance(100)
+    confirmed([a], "x")
+    line.message("x", 1)
+    b.subscribe("x", { confirmedBefore: false, requestedAt })
+    expect(b.heard).toEqual(["confirm x"])
   })
 })
 
@@ -340,8 +392,9 @@ describe("SharedConnection: the connection", () => {
     confirmed([a, b], "z")
     line.drop()
     line.welcome(["x", "y", "z", "gone"])
-    expect(a.heard).toEqual(["lost true", "welcome [x,z]"])
-    expect(b.heard).toEqual(["lost true", "welcome [y,z]"])
+    // The worker's registry confirms what was restored too; a tab's registry, told by the welcome, needs neither.
+    expect(a.heard).toEqual(["lost true", "welcome [x,z]", "confirm x", "confirm z"])
+    expect(b.heard).toEqual(["lost true", "welcome [y,z]", "confirm y", "confirm z"])
     expect(wire()).toEqual(["unsubscribe gone"])
     a.clear()
     line.message("x", 1)

@@ -40,7 +40,7 @@ export function serveTabs(scope = globalThis as unknown as SharedWorkerScope): v
 
 function start(settings: SharedSettings, name: string): SharedConnection {
   const line = new SocketLine(settings, systemClock, () => WebSocket)
-  const shared = new SharedConnection(line, systemClock, () => settings.unsubscribeDelay)
+  const shared = new SharedConnection(line, systemClock, settings)
   setDebugSink((args) => {
     console.debug("[turbo-cable worker]", ...args)
     shared.log(args)

@@ -1,19 +1,25 @@
-// The worker's side of a shared connection: one line (one socket) for every tab that joins, and one server
-// subscription per identifier however many tabs want it. Each tab keeps its own registry (subscriptions/registry.ts),
-// which still decides when to subscribe, retry and unsubscribe; this is where the tabs' commands meet.
-import type { Clock, TimerHandle } from "../../clock"
-import type { Line, StateChange, Welcome } from "../../line"
-import type { SubscriptionFrame } from "../../protocol"
+// The worker's side of a shared connection: one line (one socket) for every tab that joins, and one registry
+// (subscriptions/registry.ts, the same a tab runs) whose sources are the tabs: a subscribe goes on the wire only
+// for the first tab that wants a stream, an unsubscribe only after the last one left it and it lingered, and a
+// tab that joins a stream the connection holds gets what it lacks (feed.ts). This hub only routes: the tabs'
+// commands to the registry and the line, the line's state, welcomes and drops to the tabs; and it keeps each
+// tab's liveness.
+import type { Clock } from "../../clock"
+import { Emitter } from "../../events"
+import type { HistoryAnchor, Line, LineChange, Welcome } from "../../line"
 import { debug } from "../../log"
+import type { PresenceEvent, SubscriptionFrame } from "../../protocol"
+import type { FeedSource } from "../../subscriptions/feed"
+import { Registry, type RegistryEvents } from "../../subscriptions/registry"
+import type { RegistryTiming } from "../../config"
 import { EVICT_AFTER, PING_INTERVAL, type LineSnapshot, type TabMessage, type WorkerMessage } from "../messages"
 
-/** A tab as the worker sees it: where to post, and what it holds. */
+/** A tab as the worker sees it: where to post, and the subscriptions it holds (a source of the registry each). */
 export class Tab {
-  /** It opened the line: it hears the line's state and welcomes. */
-  opened = false
+  /** It asked for the line: it hears the line's state and welcomes. */
+  wantsLine = false
   lastHeard: number
-  /** Identifiers it subscribed to (or asked for) and has not unsubscribed. */
-  readonly holds = new Set<string>()
+  readonly sources = new Map<string, TabSource>()
 
   constructor(
     readonly name: string,
@@ -26,34 +32,53 @@ export class Tab {
   }
 }
 
-/** One server subscription and the tabs that share it. */
-class ServerSubscription {
-  phase: "idle" | "pending" | "confirmed" | "rejected" = "idle"
-  readonly holders = new Set<Tab>()
-  /** Tabs waiting for the server's answer. */
-  readonly waiting = new Set<Tab>()
-  /** Its last holder left while the subscribe was in flight: unsubscribe once confirmed. */
-  retireOnConfirm = false
-  /** The tab whose subscribe went out: its registry's retries reach the server, the other waiting tabs' would repeat them. */
-  asker: Tab | null = null
-  /** Its last holder left: it is unsubscribed when this fires, unless a tab asks for it first. */
-  lingering: TimerHandle = null
+/** A tab's hold on one subscription: what the registry tells it goes to the tab as a frame. */
+class TabSource implements FeedSource {
+  constructor(
+    private readonly tab: Tab,
+    private readonly identifier: string,
+    private readonly rejected: (source: TabSource) => void,
+  ) {}
+
+  subscriptionConfirmed(_confirmedBefore: boolean, missed: boolean): void {
+    this.frame({ type: "confirm", identifier: this.identifier, ...(missed && { missed }) })
+  }
+
+  /** The tab hears the line's `lost` itself. */
+  subscriptionLost(): void {}
+
+  subscriptionRejected(): void {
+    this.frame({ type: "reject", identifier: this.identifier })
+    this.rejected(this)
+  }
+
+  receive(message: unknown): void {
+    this.frame({ type: "message", identifier: this.identifier, message })
+  }
+
+  presenceChanged(event: PresenceEvent): void {
+    this.frame({ type: "presence", identifier: this.identifier, message: event })
+  }
+
+  private frame(frame: SubscriptionFrame): void {
+    this.tab.post({ type: "frame", frame })
+  }
 }
 
 export class SharedConnection {
   private readonly tabs = new Set<Tab>()
-  private readonly subscriptions = new Map<string, ServerSubscription>()
-  /** When an unsubscribe went out: a subscribe right behind it could overtake it on a threaded server (see registry.ts). */
-  private readonly unsubscribedAt = new Map<string, number>()
+  private readonly registry: Registry
 
   constructor(
     private readonly line: Line,
     private readonly clock: Clock,
-    private readonly unsubscribeDelay: () => number,
+    timing: RegistryTiming,
   ) {
+    // No page here: the registry's page events have no listener.
+    this.registry = new Registry(line, () => {}, new Emitter<RegistryEvents>(), timing, clock)
     line.on("state", (change) => this.stateChanged(change))
     line.on("welcome", (welcome) => this.welcomed(welcome))
-    line.on("frame", (frame) => this.receive(frame))
+    line.on("frame", this.registry.receive)
     line.on("lost", (willReconnect) => this.lost(willReconnect))
     line.on("history", (identifier, outcome) => this.toHolders(identifier, { type: "history", identifier, outcome }))
     // The worker lives as long as its tabs: so does this timer.
@@ -99,7 +124,7 @@ export class SharedConnection {
 
   leave(tab: Tab): void {
     if (!this.tabs.delete(tab)) return
-    for (const identifier of [...tab.holds]) this.unsubscribe(tab, identifier)
+    for (const identifier of [...tab.sources.keys()]) this.unsubscribe(tab, identifier)
     debug(`${tab.name} left (${this.tabs.size} tab(s))`)
     this.announceTabs()
     // No tab left: nothing may keep a socket open for no page (a page that unloads opens none, and keeps none).
@@ -107,97 +132,39 @@ export class SharedConnection {
   }
 
   private open(tab: Tab): void {
-    // A tab that opened already heard every welcome since: another would make its registry subscribe everything again.
-    const openedBefore = tab.opened
-    tab.opened = true
+    // A tab that asked already heard every welcome since: another would make its registry subscribe everything again.
+    const askedBefore = tab.wantsLine
+    tab.wantsLine = true
     if (this.line.state == "stopped") this.line.restart()
     else this.line.open()
     tab.post({ type: "line", line: this.snapshot() })
-    if (this.line.state == "connected" && !openedBefore) tab.post({ type: "welcome", restoredIds: [] })
+    if (this.line.state == "connected" && !askedBefore) tab.post({ type: "welcome", restoredIds: [] })
   }
 
-  private subscribe(tab: Tab, identifier: string, anchor: Parameters<Line["subscribe"]>[1]): void {
-    let subscription = this.subscriptions.get(identifier)
-    if (!subscription) this.subscriptions.set(identifier, (subscription = new ServerSubscription()))
-    subscription.holders.add(tab)
-    subscription.retireOnConfirm = false
-    this.clock.cancel(subscription.lingering)
-    tab.holds.add(identifier)
-    if (subscription.phase == "confirmed") {
-      tab.post({ type: "frame", frame: { type: "confirm", identifier } })
-      // A tab's catch-up on the extended protocol waits for a history outcome after each confirmation.
-      if (this.line.extended) tab.post({ type: "history", identifier, outcome: "none" })
-      return
-    }
-    // A second subscribe from a tab already waiting is its registry's retry: the server is asked again, once for all
-    // the tabs waiting (each registry retries on its own timer), so by the asker's retries while it waits.
-    const asker = subscription.asker
-    const retry = subscription.waiting.has(tab) && (tab == asker || !asker || !subscription.waiting.has(asker))
-    subscription.waiting.add(tab)
-    if (subscription.phase == "pending" && !retry) return
-    const unsubscribedAt = this.unsubscribedAt.get(identifier)
-    const wait = unsubscribedAt === undefined ? 0 : unsubscribedAt + this.unsubscribeDelay() - this.clock.now()
-    if (wait > 0) {
-      subscription.phase = "idle"
-      // A welcome in the meantime forgets the subscription: the tabs subscribe again, and this one must not go.
-      this.clock.after(wait, () => this.subscriptions.get(identifier) == subscription && subscription.phase == "idle" && subscription.waiting.size && this.send(identifier, subscription, tab, anchor))
-      return
-    }
-    this.send(identifier, subscription, tab, anchor)
-  }
-
-  private send(identifier: string, subscription: ServerSubscription, tab: Tab, anchor: Parameters<Line["subscribe"]>[1]): void {
-    if (!this.line.subscribe(identifier, anchor)) return
-    subscription.phase = "pending"
-    subscription.asker = tab
+  /**
+   * A tab's subscribe: a source of the registry. Content it asks for the first time says when it was requested, so
+   * that a subscription the connection holds already tells it, or hands it, what it lacks; one asked again after a
+   * drop catches up by itself (its registry knows it was confirmed before).
+   */
+  private subscribe(tab: Tab, identifier: string, { since, requestedAt, confirmedBefore }: HistoryAnchor): void {
+    const held = this.registry.holds(identifier)
+    let source = tab.sources.get(identifier)
+    if (!source) tab.sources.set(identifier, (source = new TabSource(tab, identifier, (rejected) => this.rejected(tab, identifier, rejected))))
+    this.registry.attach(identifier, source, { since, ...(!confirmedBefore && { requestedAt }) })
+    // Its catch-up on the extended protocol waits for a history outcome after each confirmation.
+    if (held && this.line.extended) tab.post({ type: "history", identifier, outcome: "none" })
   }
 
   private unsubscribe(tab: Tab, identifier: string): void {
-    tab.holds.delete(identifier)
-    const subscription = this.subscriptions.get(identifier)
-    if (!subscription) return
-    subscription.holders.delete(tab)
-    subscription.waiting.delete(tab)
-    if (subscription.holders.size > 0) return
-    if (subscription.phase == "pending") {
-      subscription.retireOnConfirm = true
-      return
-    }
-    if (subscription.phase != "confirmed") return this.retire(identifier, subscription)
-    // A reloaded page, or a tab's next page showing the same stream, asks for it again in a moment: it lingers,
-    // as a page's registry lets a source's churn linger. Unsubscribed at once, the subscribe would wait out the
-    // unsubscribe delay, and what was broadcast between the new page's render and that confirmation is lost.
-    subscription.lingering = this.clock.after(this.unsubscribeDelay(), () => {
-      if (this.subscriptions.get(identifier) == subscription && subscription.holders.size == 0) this.retire(identifier, subscription)
-    })
+    const source = tab.sources.get(identifier)
+    if (!source) return
+    tab.sources.delete(identifier)
+    this.registry.detach(identifier, source)
   }
 
-  private retire(identifier: string, subscription: ServerSubscription): void {
-    if (subscription.phase == "confirmed" && this.line.unsubscribe(identifier)) this.unsubscribedAt.set(identifier, this.clock.now())
-    this.subscriptions.delete(identifier)
-  }
-
-  private receive(frame: SubscriptionFrame): void {
-    const subscription = this.subscriptions.get(frame.identifier)
-    if (!subscription) return debug(`${frame.type} for a subscription no tab holds ignored:`, frame.identifier)
-    switch (frame.type) {
-      case "confirm":
-        if (subscription.phase != "pending") return
-        subscription.phase = "confirmed"
-        if (subscription.retireOnConfirm) return this.retire(frame.identifier, subscription)
-        return this.answerWaiting(subscription, frame)
-      case "reject":
-        subscription.phase = "rejected"
-        for (const tab of subscription.waiting) {
-          subscription.holders.delete(tab)
-          tab.holds.delete(frame.identifier)
-        }
-        this.answerWaiting(subscription, frame)
-        if (subscription.holders.size == 0) this.subscriptions.delete(frame.identifier)
-        return
-      default:
-        return this.toHolders(frame.identifier, { type: "frame", frame })
-    }
+  /** A rejected tab holds nothing: its registry never retries a rejection, nor says it leaves it. */
+  private rejected(tab: Tab, identifier: string, source: TabSource): void {
+    if (tab.sources.get(identifier) == source) this.unsubscribe(tab, identifier)
   }
 
   /** The server sends a whisper to every connection but the sender's: the other tabs on this one hear it here. */
@@ -205,57 +172,34 @@ export class SharedConnection {
     if (!command.includes('"whisper"')) return
     const { command: name, identifier, data } = JSON.parse(command)
     if (name != "whisper") return
-    const message: WorkerMessage = { type: "frame", frame: { type: "message", identifier, message: data } }
-    for (const tab of this.subscriptions.get(identifier)?.holders ?? []) if (tab != from) tab.post(message)
-  }
-
-  private answerWaiting(subscription: ServerSubscription, frame: SubscriptionFrame): void {
-    for (const tab of subscription.waiting) tab.post({ type: "frame", frame })
-    subscription.waiting.clear()
+    for (const tab of this.tabs) if (tab != from) tab.sources.get(identifier)?.receive(data)
   }
 
   private toHolders(identifier: string, message: WorkerMessage): void {
-    const subscription = this.subscriptions.get(identifier)
-    if (subscription) for (const tab of subscription.holders) tab.post(message)
+    for (const tab of this.tabs) if (tab.sources.has(identifier)) tab.post(message)
   }
 
   /**
-   * A new connection holds nothing, and each tab's registry subscribes again; a restored session (AnyCable)
-   * still holds `restoredIds`: each tab hears of those it holds, and those no tab holds are unsubscribed.
+   * A new connection holds nothing: the registry subscribes again, and so does each tab's (its subscribes meet
+   * the registry's). A restored session (AnyCable) still holds `restoredIds`: each tab hears of those it holds.
    */
-  private welcomed({ restoredIds }: Welcome): void {
-    this.unsubscribedAt.clear()
-    const restored = new Set(restoredIds)
-    for (const [identifier, subscription] of this.subscriptions) {
-      if (restored.has(identifier) && subscription.holders.size > 0) {
-        subscription.phase = "confirmed"
-        continue
-      }
-      for (const tab of subscription.holders) tab.holds.delete(identifier)
-      this.subscriptions.delete(identifier)
-    }
-    for (const identifier of restored) {
-      if (!this.subscriptions.has(identifier) && this.line.unsubscribe(identifier)) this.unsubscribedAt.set(identifier, this.clock.now())
-    }
+  private welcomed(welcome: Welcome): void {
     for (const tab of this.tabs) {
-      if (tab.opened) tab.post({ type: "welcome", restoredIds: restoredIds.filter((identifier) => tab.holds.has(identifier)) })
+      if (tab.wantsLine) tab.post({ type: "welcome", restoredIds: welcome.restoredIds.filter((identifier) => tab.sources.has(identifier)) })
     }
+    this.registry.welcomed(welcome)
   }
 
   private lost(willReconnect: boolean): void {
-    // Holders stay: a restored session (AnyCable) gives their subscriptions back without a subscribe.
-    for (const subscription of this.subscriptions.values()) {
-      if (subscription.phase != "rejected") subscription.phase = "idle"
-      subscription.waiting.clear()
-    }
-    this.toOpened({ type: "lost", willReconnect })
+    this.registry.lost(willReconnect)
+    this.toAsking({ type: "lost", willReconnect })
     // Stopped (refused, signed out): the tabs stay stopped, as with sockets of their own, until each opens it
     // again; a tab that opens it now (another sign-in) does not bring the others back onto its connection.
-    if (!willReconnect) for (const tab of this.tabs) tab.opened = false
+    if (!willReconnect) for (const tab of this.tabs) tab.wantsLine = false
   }
 
-  private stateChanged({ reason }: StateChange): void {
-    this.toOpened({ type: "line", line: this.snapshot(), reason })
+  private stateChanged({ reason }: LineChange): void {
+    this.toAsking({ type: "line", line: this.snapshot(), reason })
   }
 
   /** A debug line of the worker, for the tabs that log. */
@@ -269,8 +213,8 @@ export class SharedConnection {
     return { state, extended, sessionId, rejoiningAfterWake }
   }
 
-  private toOpened(message: WorkerMessage): void {
-    for (const tab of this.tabs) if (tab.opened) tab.post(message)
+  private toAsking(message: WorkerMessage): void {
+    for (const tab of this.tabs) if (tab.wantsLine) tab.post(message)
   }
 
   private announceTabs(): void {

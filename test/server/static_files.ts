@@ -20,8 +20,8 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
 /** URL prefixes ("/dist/") and the folders they serve. */
 export type StaticRoots = ReadonlyArray<readonly [prefix: string, dir: string]>
 
-/** Served fresh every time, never sniffed. */
-const HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }
+/** Served fresh every time, never sniffed: the headers of every answer of the test server and the bench. */
+export const HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }
 
 /** The file `pathname` maps to under `roots`, or null. Rejects anything that could leave its root. */
 export function staticFile(roots: StaticRoots, pathname: string): string | null {

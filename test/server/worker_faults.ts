@@ -4,7 +4,7 @@
 // script) gets the real file, the worker's (Sec-Fetch-Dest: sharedworker) gets the fault. Every engine tested
 // sends that header.
 import type { IncomingMessage } from "node:http"
-import { escapeHtml } from "../app/html"
+import { escapeHtml } from "../../demo/app/html"
 
 export const WORKER_FAULTS = ["404", "403", "script-error", "no-answer", "csp", "other-origin", "no-shared-worker"] as const
 /** "gone-after-first": the first worker starts; any later one (after the browser ended the first) gets a 404. */
