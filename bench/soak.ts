@@ -4,6 +4,7 @@
 //
 //   npm run soak                                  the full hour (~62 minutes)
 //   npm run soak -- --minutes 10 --every 1        a shorter run: a fault and a reading every minute
+//   npx tsx bench/soak.ts --chart bench/soak.json  draws bench/soak.svg again from a run's readings
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -41,6 +42,8 @@ function chart(report: SoakReport): string {
 }
 
 async function main() {
+  const saved = arg("chart", "")
+  if (saved) return writeFile(resolve(BENCH_ROOT, "soak.svg"), chart(JSON.parse(await readFile(saved, "utf8"))))
   const started = new Date()
   // The pumas serve a copy of dist/: a rebuild during the hour does not reach a worker started again.
   const copy = await mkdtemp(join(tmpdir(), "turbo-cable-soak-"))

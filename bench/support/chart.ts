@@ -132,7 +132,8 @@ export function lineChartSvg(title: string, subtitle: string, xUnit: string, yUn
   const plotHeight = 300
   const xs = series.flatMap((line) => line.points.map(([x]) => x))
   const ys = series.flatMap((line) => line.points.map(([, y]) => y))
-  const xMax = niceMax(Math.max(...xs, 0))
+  // The x axis ends where the lines do (a run of 60 minutes: ticks at 15, 30, 45, 60).
+  const xMax = Math.max(...xs, 1)
   const yMax = niceMax(Math.max(...ys, 0) * 1.1)
   const px = (x: number) => plotLeft + (x / xMax) * plotWidth
   const py = (y: number) => plotTop + plotHeight - (y / yMax) * plotHeight
