@@ -108,8 +108,9 @@ export interface CableOptions {
 
 export const defaults: Readonly<Omit<CableOptions, "url" | "refreshCredentials" | "workerUrl">> = {
   debug: false,
-  // A first retry at 150-450 ms, growing by 1.3 to a 10 s cap: a restarted server is rejoined within about
-  // a second of it listening again for restarts under ~5 s, and no fleet of clients retries in step.
+  // A first retry at 150-450 ms, growing by 1.3 to a 10 s cap, and no fleet of clients retries in step. Each
+  // retry asks the server over HTTP first; while it is down, the probe schedule (socket/probe_schedule.ts), not
+  // the backoff, says when to ask again.
   backoff: { firstDelay: 300, factor: 1.3, maxDelay: 10_000, jitter: 0.5 },
   staleAfter: 6_000,
   pollInterval: 500,
