@@ -29,13 +29,17 @@ export function workerFailed(spec: SharedWorkerSpec, what: string): OwnSocket {
 export class WorkerPort {
   /** The watch for a Content-Security-Policy that forbids the worker, while its join is under way. */
   private readonly policyWatch = new AbortController()
+  /** Every listener on the worker: a port closed leaves nothing behind that keeps the worker's objects alive. */
+  private readonly listening = new AbortController()
   private readonly port: MessagePort | null = null
 
   /**
    * Starts (or joins) the worker `spec` names, its messages going straight to `heard`; `failed` is told, once or
    * more, why it cannot be.
    */
-  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (event: MessageEvent<WorkerMessage>) => void, failed: (why: OwnSocket) => void) {
+  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (event: MessageEvent<WorkerMessage>) => void, failedHere: (why: OwnSocket) => void) {
+    // A report that comes after the port closed (a rejoin started another) is not the new worker's.
+    const failed = (why: OwnSocket) => this.listening.signal.aborted || failedHere(why)
     // A worker the page's policy forbids fails with an `error` event, or (WebKit) a constructor that throws, that
     // do not say so: the violation report does, when it comes first.
     const forbidden = (event: SecurityPolicyViolationEvent) => {
@@ -53,7 +57,8 @@ export class WorkerPort {
       clock.after(REPORT_WAIT, () => failed(refused))
       return
     }
-    worker.addEventListener("error", () => clock.after(REPORT_WAIT, () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)"))))
+    const loadFailed = () => clock.after(REPORT_WAIT, () => failed(workerFailed(spec, "failed to load (a 404, a 403, a script error)")))
+    worker.addEventListener("error", loadFailed, { signal: this.listening.signal })
     const port = (this.port = worker.port)
     port.onmessage = heard
     port.start()
@@ -76,6 +81,7 @@ export class WorkerPort {
 
   close(): void {
     this.policyWatch.abort()
+    this.listening.abort()
     if (!this.port) return
     this.port.onmessage = null
     this.port.close()
