@@ -14,6 +14,7 @@ import { captureUserState } from "./preserve"
 import type { ScrollTracker } from "./scrolls"
 import { CatchUpEvent, herdDelay, pageStrategy } from "./policy"
 import { refetchVerdict, retryAfterDelay } from "./retry_after"
+import { withoutShownItems } from "./shown_already"
 
 export const CATCH_UP_HEADER = "X-Turbo-Cable-Catch-Up"
 const REFETCH_TIMEOUT = 10_000
@@ -105,7 +106,7 @@ export class CatchUp {
       if (typeof strategy == "function") await strategy(reason)
       else if (strategy == "refresh") await this.turboRefresh()
       else await this.refetchAndMorph()
-      renderer.resume()
+      renderer.resume((held) => withoutShownItems(held, document))
       status.catchUpChanged("caught-up")
       dispatch(CatchUpEvent.caughtUp, { detail: { reason, strategy: strategyName, duration: this.clock.now() - started } })
     } catch (error) {

@@ -58,8 +58,16 @@ export class StreamRenderer {
     this.paused = true
   }
 
-  resume(): void {
+  /** Applies what was held, first passed through `held` (the catch-up leaves out what its page already shows). */
+  resume(held?: (html: string) => string): void {
     this.paused = false
+    if (held && this.pending.length) {
+      try {
+        this.pending = [held(this.pending.join(""))]
+      } catch (error) {
+        debug("held messages applied as they came:", error)
+      }
+    }
     this.flush()
   }
 

@@ -185,6 +185,27 @@ test("messages that arrive during the refetch are applied after the morph, once 
   expect(await additions(page)).toMatchObject({ three: 1, four: 1 })
 })
 
+test("a held message for an item the refetched page already shows leaves the list in the server's order", async ({ page, server }) => {
+  const list = newList()
+  await server.post("/items", { list, text: "one" })
+  await openLive(page, server.app, list)
+  const { refetching, release } = await holdRefetch(page, list)
+  await server.post("/kill")
+  await refetching
+  // "two" is in the page and on the socket (held until the morph); "three" is in the page, its message still on
+  // its way when the morph is done (as a write committed just before the render and broadcast just after it).
+  await server.post("/items", { list, text: "two" })
+  await server.post("/items", { list, text: "three", broadcast: false })
+  release()
+  await expect(page.locator("html")).toHaveAttribute("data-turbo-cable-state", "caught-up")
+  // A message on the same socket after the held one: once it shows, the held "two" has been applied.
+  const marker = `<turbo-stream action="append" target="items"><template><li id="marker">marker</li></template></turbo-stream>`
+  await server.post("/broadcast", { stream: list, message: marker })
+  await expect(page.locator("#marker")).toHaveCount(1)
+  // Applied as Turbo would, "two" would have moved behind "three".
+  await expect(page.locator("#items li")).toHaveText(["one", "two", "three", "marker"])
+})
+
 test("a form's stream response during the refetch is applied after the morph, not undone by it", async ({ page, server }) => {
   const list = newList()
   await openLive(page, server.app, list)

@@ -34,6 +34,20 @@ describe("StreamRenderer's paused queue", () => {
     expect(ids(rendered)).toEqual([4, 5])
   })
 
+  it("passes what it held through the catch-up's filter, once, in one call; a filter that throws leaves them as they came", () => {
+    const { r, rendered } = renderer(10)
+    r.pause()
+    for (let i = 1; i <= 3; i++) r.render(append(i))
+    r.resume((held) => held.replace(append(2), ""))
+    expect(ids(rendered)).toEqual([1, 3])
+    r.pause()
+    r.render(append(4))
+    r.resume(() => {
+      throw new Error("no document")
+    })
+    expect(ids(rendered)).toEqual([1, 3, 4])
+  })
+
   it("has no bound when not paused", async () => {
     const { r, rendered, overflows, clock } = renderer(3)
     for (let i = 1; i <= 5; i++) r.render(append(i))
