@@ -2,6 +2,7 @@
 // server, every guarantee per tab, and what keeps a tab apart (another identity, a URL function, sharing off).
 // The three engines run the core of it in test/engines/sharing.spec.ts; hidden tabs are in hidden_catch_up.spec.ts.
 import type { BrowserContext, Page } from "@playwright/test"
+import { freezePage, launchFreezableBrowser, resumePage } from "../support/freezable_browser"
 import { killSharedWorkers } from "../support/shared_workers"
 import { additions, addSource, appendItem, countAdditions, eventually, expect, test } from "./fixtures"
 
@@ -73,6 +74,45 @@ test("a frozen tab does not hold the others back, and gets what it missed when i
   await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
   await server.broadcast("frozen", appendItem("after it resumed"))
   for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it resumed"])
+})
+
+// Playwright's own pages cannot be frozen (focus emulation keeps them visible): this one runs in a Chromium it
+// attached to (test/support/freezable_browser.ts).
+test("a tab frozen until the worker lets it go joins it again over its port, once, and gets what it missed", async ({ server }) => {
+  test.slow() // the worker lets a silent tab go after 30 s (EVICT_AFTER), and only real time passes in a worker
+  const browser = await launchFreezableBrowser()
+  try {
+    // The list's live page, rendered by the server (a catch-up refetches it), with the identity tag.
+    const list = `let-go-${Date.now()}`
+    const [page, other] = [await browser.newWindow(), await browser.newWindow()]
+    for (const tab of [page, other]) await tab.goto(`${server.app}/test/live/${list}?identity=alice`)
+    for (const tab of [page, other]) await live(tab)
+    const cdp = await page.context().newCDPSession(page)
+    /** MessagePorts alive in the page after a garbage collection: the browser holds a SharedWorker object's port while its worker lives. */
+    const ports = async () => {
+      await cdp.send("HeapProfiler.collectGarbage")
+      const { result } = await cdp.send("Runtime.evaluate", { expression: "MessagePort.prototype", objectGroup: "ports" })
+      const { objects } = await cdp.send("Runtime.queryObjects", { prototypeObjectId: result.objectId!, objectGroup: "ports" })
+      const fn = "function () { return this.length }"
+      const { result: count } = await cdp.send("Runtime.callFunctionOn", { objectId: objects.objectId!, functionDeclaration: fn, returnByValue: true })
+      await cdp.send("Runtime.releaseObjectGroup", { objectGroup: "ports" })
+      return count.value as number
+    }
+    expect(await ports()).toBe(1)
+    await freezePage(page)
+    await server.post("/items", { list, text: "while the first tab was frozen" })
+    await expect(other.locator("#items li")).toHaveText(["while the first tab was frozen"])
+    await expect.poll(() => tabs(other), { timeout: 40_000 }).toBe("1")
+    await resumePage(page)
+    await expect.poll(() => tabs(page)).toBe("2")
+    await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
+    await server.post("/items", { list, text: "after it joined again" })
+    for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it joined again"])
+    expect(await ports()).toBe(1)
+    expect(await server.connections()).toBe(1)
+  } finally {
+    await browser.close()
+  }
 })
 
 test("a tab that stops its cable leaves the shared connection alone; restarted, it joins again", async ({ page, context, server }) => {

@@ -4,6 +4,7 @@
 //
 //   joining --joined--> joined --let go, back from the back/forward cache, worker silent, identity changed--> joining
 //   joined --beforeunload--> leaving --stayed 5 s--> joining          (pagehide: the page is gone)
+//   (let go by a worker that lives on: joining over the same port; no answer there: joining a new one)
 //   joining --error, refused, forbidden, no answer--> gone            (the tab goes on with a socket of its own)
 //   any --stop--> stopped --restart--> joining
 //
@@ -18,7 +19,7 @@ import { pageIdentity, type OwnSocket, type SharedWorkerSpec } from "./policy"
 import { sharedSettings, WorkerPort, workerFailed } from "./worker_port"
 
 type TabState =
-  | { name: "joining" } // asked the worker to join; the answer, or JOIN_TIMEOUT
+  | { name: "joining"; samePort?: boolean } // asked the worker to join; the answer, or JOIN_TIMEOUT
   | { name: "joined" } // on the worker's connection
   | { name: "leaving" } // the page started to go and left; it may stay after all
   | { name: "stopped"; reason: StopReason } // this tab's app stopped it (`getCable().stop()`), whatever the others do
@@ -155,7 +156,7 @@ export class SharedLine extends EmittingLine implements Line {
     if (previous.name == "joining") this.port?.joinedOrFailed()
     switch (next.name) {
       case "joining":
-        return this.join()
+        return this.join(next.samePort ?? false)
       case "stopped":
         this.welcomed = false
         return void this.post({ type: "leave" })
@@ -170,18 +171,27 @@ export class SharedLine extends EmittingLine implements Line {
     }
   }
 
-  /** A port to the worker this tab's key names (another identity names another worker), and its join. */
-  private join(): void {
-    // The worker lets go of what the old port held (it may be the same worker: a rejoin).
-    this.port?.post({ type: "leave" })
-    this.port?.close()
-    this.port = null
+  /**
+   * A port to the worker this tab's key names (another identity names another worker), and its join. A worker
+   * that let this tab go is joined again over the same port (`samePort`): the browser holds every SharedWorker
+   * object a page made, and its port, for as long as their worker lives.
+   */
+  private join(samePort: boolean): void {
     const spec = this.worker(!this.firstJoin)
+    const port = samePort && !("why" in spec) && this.port?.reaches(spec) ? this.port : null
+    if (!port) {
+      // The worker lets go of what the old port held (it may be the same worker: a rejoin).
+      this.port?.post({ type: "leave" })
+      this.port?.close()
+      this.port = null
+    }
     if ("why" in spec) return this.failed(spec)
     this.identity = pageIdentity()
-    const port: WorkerPort = (this.port = new WorkerPort(spec, this.clock, ({ data }) => port == this.port && this.heard(data), (why) => this.failed(why)))
-    port.post({ type: "join", settings: sharedSettings(this.options, spec) })
-    this.joinTimer = this.clock.after(JOIN_TIMEOUT, () => this.failed(workerFailed(spec, `did not answer within ${JOIN_TIMEOUT} ms`)))
+    const joining: WorkerPort = (this.port = port ?? new WorkerPort(spec, this.clock, ({ data }) => joining == this.port && this.heard(data), (why) => this.failed(why)))
+    joining.post({ type: "join", settings: sharedSettings(this.options, spec) })
+    // Over the same port, a worker that ended since it let this tab go: a new one.
+    const noAnswer = () => (port ? this.enter({ name: "joining" }) : this.failed(workerFailed(spec, `did not answer within ${JOIN_TIMEOUT} ms`)))
+    this.joinTimer = this.clock.after(JOIN_TIMEOUT, noAnswer)
     debug(`joining the shared connection to ${spec.cableUrl} (worker ${spec.url ?? "beside the module"}, "${spec.name}")`)
   }
 
@@ -226,14 +236,14 @@ export class SharedLine extends EmittingLine implements Line {
       case "ping":
         return void this.post({ type: "pong" })
       case "evicted":
-        return this.rejoin("the shared worker let this tab go")
+        return this.rejoin("the shared worker let this tab go", true)
       case "log":
         if (debugEnabled()) console.debug("[turbo-cable worker]", ...message.args)
     }
   }
 
   /** Joins again, holding nothing: the registry hears a drop now and subscribes again after the welcome. */
-  private rejoin(why: string): void {
+  private rejoin(why: string, samePort = false): void {
     if (this.tab.name != "joined" && this.tab.name != "leaving") return
     debug("joining the shared connection again:", why)
     const wasWelcomed = this.welcomed
@@ -242,7 +252,7 @@ export class SharedLine extends EmittingLine implements Line {
       this.line = { ...IDLE, state: this.wanted ? "reconnecting" : "idle" }
     }, "closed")
     if (wasWelcomed) this.events.emit("lost", true)
-    this.enter({ name: "joining" })
+    this.enter({ name: "joining", samePort })
   }
 
   /** A worker silent too long is gone (it crashed, or the browser ended it): join a new one. True when it is fine. */

@@ -37,7 +37,7 @@ export class WorkerPort {
    * Starts (or joins) the worker `spec` names, its messages going straight to `heard`; `failed` is told, once or
    * more, why it cannot be.
    */
-  constructor(spec: SharedWorkerSpec, clock: Clock, heard: (event: MessageEvent<WorkerMessage>) => void, failedHere: (why: OwnSocket) => void) {
+  constructor(private readonly spec: SharedWorkerSpec, clock: Clock, heard: (event: MessageEvent<WorkerMessage>) => void, failedHere: (why: OwnSocket) => void) {
     // A report that comes after the port closed (a rejoin started another) is not the new worker's.
     const failed = (why: OwnSocket) => this.listening.signal.aborted || failedHere(why)
     // A worker the page's policy forbids fails with an `error` event, or (WebKit) a constructor that throws, that
@@ -62,6 +62,11 @@ export class WorkerPort {
     const port = (this.port = worker.port)
     port.onmessage = heard
     port.start()
+  }
+
+  /** True when this port is to the worker `spec` names, and still open. */
+  reaches(spec: SharedWorkerSpec): boolean {
+    return !!this.port && !this.listening.signal.aborted && spec.url == this.spec.url && spec.name == this.spec.name
   }
 
   post(message: TabMessage): boolean {
