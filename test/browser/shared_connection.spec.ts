@@ -59,21 +59,26 @@ test("the tab that opened the connection closes, then the next: the others go on
   await third.close()
 })
 
-test("a frozen tab does not hold the others back, and gets what it missed when it resumes", async ({ page, context, server }) => {
-  const alicePage = `${server.app}/test/pages/identity-alice.html`
-  await page.goto(alicePage)
-  const other = await openTab(context, alicePage)
-  for (const tab of [page, other]) await addSource(tab, server, "frozen")
-  for (const tab of [page, other]) await live(tab)
-  const cdp = await context.newCDPSession(page)
-  await cdp.send("Page.setWebLifecycleState", { state: "frozen" })
-
-  await server.broadcast("frozen", appendItem("while the first tab was frozen"))
-  await expect(other.locator("#items li")).toHaveText(["while the first tab was frozen"], { timeout: 2_000 })
-  await cdp.send("Page.setWebLifecycleState", { state: "active" })
-  await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
-  await server.broadcast("frozen", appendItem("after it resumed"))
-  for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it resumed"])
+test("a frozen tab does not hold the others back, and gets what it missed when it resumes", async ({ server }) => {
+  // Playwright's own pages cannot be frozen (focus emulation keeps them visible): a Chromium it attached to.
+  const browser = await launchFreezableBrowser()
+  try {
+    const alicePage = `${server.app}/test/pages/identity-alice.html`
+    const [page, other] = [await browser.newWindow(), await browser.newWindow()]
+    for (const tab of [page, other]) await tab.goto(alicePage)
+    for (const tab of [page, other]) await addSource(tab, server, "frozen")
+    for (const tab of [page, other]) await live(tab)
+    await freezePage(page)
+    await server.broadcast("frozen", appendItem("while the first tab was frozen"))
+    await expect(other.locator("#items li")).toHaveText(["while the first tab was frozen"], { timeout: 2_000 })
+    // Throws unless the page really was frozen.
+    await resumePage(page)
+    await expect(page.locator("#items li")).toHaveText(["while the first tab was frozen"])
+    await server.broadcast("frozen", appendItem("after it resumed"))
+    for (const tab of [page, other]) await expect(tab.locator("#items li")).toHaveText(["while the first tab was frozen", "after it resumed"])
+  } finally {
+    await browser.close()
+  }
 })
 
 // Playwright's own pages cannot be frozen (focus emulation keeps them visible): this one runs in a Chromium it
